@@ -1,0 +1,112 @@
+// xrnn/bptt.hpp -- a stack of recurrent layers unrolled over time, with backpropagation
+// through time: full (one call over the whole sequence) and truncated (state carried across
+// consecutive chunks, gradient cut at chunk boundaries).
+//
+// Names and shapes follow PyTorch's nn.RNN / nn.GRU / nn.LSTM (batch_first=False):
+//   x (T, B, input_size) -> y (T, B, hidden_size), state h, c (num_layers, B, hidden_size)
+// and the parameters are weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}.
+// Activations follow Keras: `activation` is the candidate (and LSTM cell-output) function,
+// `recurrent_activation` the gate function.
+// Not here: embeddings, heads, losses, optimizers (their own headers).
+#ifndef XRNN_BPTT_HPP
+#define XRNN_BPTT_HPP
+
+#include "xrnn/activation.hpp"
+#include "xrnn/gru_cell.hpp"
+#include "xrnn/init.hpp"
+#include "xrnn/layer.hpp"
+#include "xrnn/lstm_cell.hpp"
+#include "xrnn/params.hpp"
+#include "xrnn/rnn_cell.hpp"
+#include "xrnn/tensor.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xrnn
+{
+    CellKind cell_from_name(std::string_view name); // "rnn", "gru", "lstm"
+    std::string cell_name(CellKind k);
+
+    struct RecurrentConfig
+    {
+        CellKind cell = CellKind::lstm;
+        std::size_t input_size = 0;
+        std::size_t hidden_size = 0;
+        std::size_t num_layers = 1;
+        Activation activation = ActivationKind::tanh;              // candidate, LSTM cell output
+        Activation recurrent_activation = ActivationKind::sigmoid; // gates (unused by rnn)
+    };
+
+    // Hidden state of the whole stack: h, c (num_layers, B, hidden_size); c is empty
+    // except for LSTM. An empty state means zeros.
+    template <class T>
+    struct RecurrentState
+    {
+        Tensor3<T> h;
+        Tensor3<T> c;
+    };
+
+    template <class T>
+    class Recurrent
+    {
+    public:
+        explicit Recurrent(const RecurrentConfig& config, const InitConfig& init = {});
+
+        const RecurrentConfig& config() const { return config_; }
+        ParamSet<T>& params() { return params_; }
+        const ParamSet<T>& params() const { return params_; }
+        void initialize(const InitConfig& init);
+
+        // ---- full BPTT
+        // y, sT are resized. s0 may be empty (zeros). The cache of this call stays until the
+        // next forward; backward must follow the forward it differentiates.
+        void forward(const Tensor3<T>& x, const RecurrentState<T>& s0, Tensor3<T>& y,
+                     RecurrentState<T>& sT);
+        // Adds parameter gradients into params().grads(); writes dx (T, B, input_size) and ds0.
+        // dsT (gradient w.r.t. the final state) may be empty (zeros).
+        void backward(const Tensor3<T>& dy, const RecurrentState<T>& dsT, Tensor3<T>& dx,
+                      RecurrentState<T>& ds0);
+
+        // ---- truncated BPTT: consecutive chunks of one long stream
+        // Starts from the state the previous chunk ended in (zeros after reset_state()).
+        void forward_stateful(const Tensor3<T>& x, Tensor3<T>& y);
+        // Gradient stops at the chunk's first step (dL/d state_0 is dropped); dx may be null.
+        void backward_stateful(const Tensor3<T>& dy, Tensor3<T>* dx = nullptr);
+        void reset_state();
+        const RecurrentState<T>& carried_state() const { return carried_; }
+
+        // Keep pre-activations in the caches even when no derivative needs them.
+        void set_keep_preactivations(bool keep) { keep_pre_ = keep; }
+
+        // Caches of the last forward, one per layer, for diagnostics (only the kind in use
+        // is filled).
+        const std::vector<RnnCache<T>>& rnn_caches() const { return rnn_; }
+        const std::vector<GruCache<T>>& gru_caches() const { return gru_; }
+        const std::vector<LstmCache<T>>& lstm_caches() const { return lstm_; }
+        // Outputs of the last forward, (T, B, hidden_size) contiguous.
+        const T* output_data() const;
+
+    private:
+        LayerParams<T> layer_params(std::size_t l) const;
+        LayerGrads<T> layer_grads(std::size_t l);
+        void forward_impl(const Tensor3<T>& x, const T* h0, const T* c0);
+        void backward_impl(const T* dy, const T* dhT, const T* dcT, T* dx, T* dh0, T* dc0);
+        void write_final_state(RecurrentState<T>& s) const;
+        void check_state(const RecurrentState<T>& s, std::size_t batch, const char* what) const;
+
+        RecurrentConfig config_;
+        ParamSet<T> params_;
+        std::vector<RnnCache<T>> rnn_;
+        std::vector<GruCache<T>> gru_;
+        std::vector<LstmCache<T>> lstm_;
+        Tensor3<T> input_;            // (T, B, I) copy of the last input, so callers may free theirs
+        Tensor3<T> dbuf_[2];          // (T, B, H) gradients flowing down between layers
+        RecurrentState<T> carried_;   // truncated BPTT state
+        std::size_t steps_ = 0, batch_ = 0; // of the last forward; 0 = none
+        bool keep_pre_ = false;
+    };
+}
+
+#endif

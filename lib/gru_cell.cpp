@@ -1,0 +1,159 @@
+// lib/gru_cell.cpp -- GRU layer forward and backward over a whole sequence.
+//
+// As in lstm_cell.cpp: one input GEMM over all T*B rows, one recurrent GEMM per step, the
+// weight gradients as large GEMMs after the sweep. The GRU's twist is that the reset gate
+// scales (W_hn h + b_hn), so the recurrent product of each step is kept apart (cache.hh)
+// instead of being summed into the input projections, and the hidden-side gradient of the
+// n block differs from the input-side one by the factor r (dgh vs dgx).
+#include "xrnn/gru_cell.hpp"
+
+#include "xrnn/blas.hpp"
+#include "kernels.hpp"
+
+namespace xrnn
+{
+    template <class T>
+    void gru_forward(GruCache<T>& cache, const LayerParams<T>& p, const T* x, const T* h0,
+                     const LayerDims& d, const Activation& act, const Activation& ract,
+                     bool keep_pre)
+    {
+        const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
+        const std::size_t G = 3 * H, BH = B * H;
+        cache.dims = d;
+        cache.activation = act;
+        cache.recurrent_activation = ract;
+        cache.x = x;
+        keep_pre = keep_pre || derivative_needs_input(act) || derivative_needs_input(ract);
+        ensure_shape(cache.gates, std::array<std::size_t, 3>{S, B, G});
+        ensure_shape(cache.pre, std::array<std::size_t, 3>{keep_pre ? S : 0, B, G});
+        ensure_shape(cache.hn, std::array<std::size_t, 3>{S, B, H});
+        ensure_shape(cache.h, std::array<std::size_t, 3>{S + 1, B, H});
+        ensure_shape(cache.hh, std::array<std::size_t, 2>{B, G});
+
+        T* gates = cache.gates.data();
+        T* h = cache.h.data();
+        T* hh = cache.hh.data();
+        kernels::copy_or_zero(h, h0, BH);
+
+        // gates (T*B, 3H) = x W_ih^T + b_ih
+        blas::gemm<T>(false, true, S * B, G, I, T(1), x, I, p.w_ih, I, T(0), gates, G);
+        kernels::add_bias_rows(gates, p.b_ih, S * B, G);
+
+        for (std::size_t t = 0; t < S; ++t)
+        {
+            T* gt = gates + t * B * G;
+            const T* hp = h + t * BH;
+            T* hnt = cache.hn.data() + t * BH;
+            T* pt = keep_pre ? cache.pre.data() + t * B * G : nullptr;
+            // hh (B, 3H) = h[t] W_hh^T + b_hh
+            blas::gemm<T>(false, true, B, G, H, T(1), hp, H, p.w_hh, H, T(0), hh, G);
+            kernels::add_bias_rows(hh, p.b_hh, B, G);
+            for (std::size_t b = 0; b < B; ++b)
+            {
+                T* row = gt + b * G; // r | z | n
+                const T* hrow = hh + b * G;
+                T* hnrow = hnt + b * H;
+                for (std::size_t j = 0; j < 2 * H; ++j)
+                    row[j] += hrow[j];
+                if (pt)
+                    std::copy(row, row + 2 * H, pt + b * G);
+                activation_forward(ract, row, row, 2 * H);
+                const T* r = row;
+                T* n = row + 2 * H;
+                for (std::size_t j = 0; j < H; ++j)
+                {
+                    hnrow[j] = hrow[2 * H + j];
+                    n[j] += r[j] * hnrow[j];
+                }
+                if (pt)
+                    std::copy(n, n + H, pt + b * G + 2 * H);
+                activation_forward(act, n, n, H);
+                const T* z = row + H;
+                const T* hprev = hp + b * H;
+                T* hnext = h + (t + 1) * BH + b * H;
+                for (std::size_t j = 0; j < H; ++j)
+                    hnext[j] = n[j] + z[j] * (hprev[j] - n[j]); // (1-z) n + z h
+            }
+        }
+    }
+
+    template <class T>
+    void gru_backward(const LayerGrads<T>& g, T* dx, T* dh0, const T* dy, const T* dhT,
+                      GruCache<T>& cache, const LayerParams<T>& p)
+    {
+        const LayerDims& d = cache.dims;
+        const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
+        const std::size_t G = 3 * H, BH = B * H;
+        const Activation& act = cache.activation;
+        const Activation& ract = cache.recurrent_activation;
+        const bool have_pre = cache.pre.size() > 0;
+        ensure_shape(cache.dgx, std::array<std::size_t, 3>{S, B, G});
+        ensure_shape(cache.dgh, std::array<std::size_t, 3>{S, B, G});
+        ensure_shape(cache.dh, std::array<std::size_t, 2>{B, H});
+        T* dgx = cache.dgx.data();
+        T* dgh = cache.dgh.data();
+        T* dh = cache.dh.data();
+        kernels::copy_or_zero(dh, dhT, BH);
+
+        for (std::size_t t = S; t-- > 0;)
+        {
+            const T* gt = cache.gates.data() + t * B * G;
+            const T* pt = have_pre ? cache.pre.data() + t * B * G : nullptr;
+            const T* hnt = cache.hn.data() + t * BH;
+            const T* hp = cache.h.data() + t * BH;
+            const T* dyt = dy + t * BH;
+            T* dgxt = dgx + t * B * G;
+            T* dght = dgh + t * B * G;
+            for (std::size_t b = 0; b < B; ++b)
+            {
+                const T* r = gt + b * G;
+                const T* z = r + H;
+                const T* n = r + 2 * H;
+                const T* hprev = hp + b * H;
+                const T* hnrow = hnt + b * H;
+                T* dhrow = dh + b * H;
+                T* dr = dgxt + b * G;
+                T* dz = dr + H;
+                T* dn = dr + 2 * H;
+                for (std::size_t j = 0; j < H; ++j)
+                {
+                    const T dht = dhrow[j] + dyt[b * H + j];
+                    dn[j] = dht * (T(1) - z[j]);
+                    dz[j] = dht * (hprev[j] - n[j]);
+                    dhrow[j] = dht * z[j]; // direct path h[t] -> h[t+1]
+                }
+                activation_backward(act, dn, dn, pt ? pt + b * G + 2 * H : nullptr, n, H);
+                for (std::size_t j = 0; j < H; ++j)
+                    dr[j] = dn[j] * hnrow[j];
+                activation_backward(ract, dr, dr, pt ? pt + b * G : nullptr, r, 2 * H); // r, z
+                T* dhr = dght + b * G;
+                for (std::size_t j = 0; j < 2 * H; ++j)
+                    dhr[j] = dr[j];
+                for (std::size_t j = 0; j < H; ++j)
+                    dhr[2 * H + j] = dn[j] * r[j];
+            }
+            // dh[t] = direct path + dgh[t] W_hh
+            blas::gemm<T>(false, false, B, H, G, T(1), dght, G, p.w_hh, H, T(1), dh, H);
+        }
+        if (dh0)
+            std::copy(dh, dh + BH, dh0);
+
+        blas::gemm<T>(true, false, G, I, S * B, T(1), dgx, G, cache.x, I, T(1), g.w_ih, I);
+        blas::gemm<T>(true, false, G, H, S * B, T(1), dgh, G, cache.h.data(), H, T(1), g.w_hh, H);
+        kernels::add_column_sums(g.b_ih, dgx, S * B, G, G);
+        kernels::add_column_sums(g.b_hh, dgh, S * B, G, G);
+        if (dx)
+            blas::gemm<T>(false, false, S * B, I, G, T(1), dgx, G, p.w_ih, I, T(0), dx, I);
+    }
+
+    template void gru_forward<float>(GruCache<float>&, const LayerParams<float>&, const float*,
+                                     const float*, const LayerDims&, const Activation&,
+                                     const Activation&, bool);
+    template void gru_forward<double>(GruCache<double>&, const LayerParams<double>&, const double*,
+                                      const double*, const LayerDims&, const Activation&,
+                                      const Activation&, bool);
+    template void gru_backward<float>(const LayerGrads<float>&, float*, float*, const float*,
+                                      const float*, GruCache<float>&, const LayerParams<float>&);
+    template void gru_backward<double>(const LayerGrads<double>&, double*, double*, const double*,
+                                       const double*, GruCache<double>&, const LayerParams<double>&);
+}

@@ -1,0 +1,172 @@
+// lib/lstm_cell.cpp -- LSTM layer forward and backward over a whole sequence.
+//
+// Hot path: one GEMM for the input projections of all T*B rows, one GEMM per step for the
+// recurrence (accumulated with beta = 1 into the gate buffer), element-wise passes per row,
+// and after the backward sweep the weight gradients as two large GEMMs over all T*B rows.
+// Nothing is allocated inside the time loops.
+#include "xrnn/lstm_cell.hpp"
+
+#include "xrnn/blas.hpp"
+#include "kernels.hpp"
+
+namespace xrnn
+{
+    template <class T>
+    void lstm_forward(LstmCache<T>& cache, const LayerParams<T>& p, const T* x, const T* h0,
+                      const T* c0, const LayerDims& d, const Activation& act,
+                      const Activation& ract, bool keep_pre)
+    {
+        const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
+        const std::size_t G = 4 * H, BH = B * H;
+        cache.dims = d;
+        cache.activation = act;
+        cache.recurrent_activation = ract;
+        cache.x = x;
+        keep_pre = keep_pre || derivative_needs_input(act) || derivative_needs_input(ract);
+        ensure_shape(cache.gates, std::array<std::size_t, 3>{S, B, G});
+        ensure_shape(cache.pre, std::array<std::size_t, 3>{keep_pre ? S : 0, B, G});
+        ensure_shape(cache.c, std::array<std::size_t, 3>{S + 1, B, H});
+        ensure_shape(cache.act_c, std::array<std::size_t, 3>{S, B, H});
+        ensure_shape(cache.h, std::array<std::size_t, 3>{S + 1, B, H});
+        ensure_shape(cache.bias, std::array<std::size_t, 1>{G});
+        for (std::size_t j = 0; j < G; ++j)
+            cache.bias(j) = p.b_ih[j] + p.b_hh[j];
+
+        T* gates = cache.gates.data();
+        T* c = cache.c.data();
+        T* h = cache.h.data();
+        T* act_c = cache.act_c.data();
+        kernels::copy_or_zero(h, h0, BH);
+        kernels::copy_or_zero(c, c0, BH);
+
+        // all input projections at once: gates (T*B, 4H) = x (T*B, I) W_ih^T + (b_ih + b_hh)
+        blas::gemm<T>(false, true, S * B, G, I, T(1), x, I, p.w_ih, I, T(0), gates, G);
+        kernels::add_bias_rows(gates, cache.bias.data(), S * B, G);
+
+        for (std::size_t t = 0; t < S; ++t)
+        {
+            T* gt = gates + t * B * G;
+            const T* hp = h + t * BH;
+            // recurrence: gates[t] += h[t] W_hh^T
+            blas::gemm<T>(false, true, B, G, H, T(1), hp, H, p.w_hh, H, T(1), gt, G);
+            if (keep_pre)
+                std::copy(gt, gt + B * G, cache.pre.data() + t * B * G);
+            const T* cp = c + t * BH;
+            T* cn = c + (t + 1) * BH;
+            T* hn = h + (t + 1) * BH;
+            T* ac = act_c + t * BH;
+            for (std::size_t b = 0; b < B; ++b)
+            {
+                T* row = gt + b * G; // i | f | g | o
+                activation_forward(ract, row, row, 2 * H);
+                activation_forward(act, row + 2 * H, row + 2 * H, H);
+                activation_forward(ract, row + 3 * H, row + 3 * H, H);
+                const T* gi = row;
+                const T* gf = row + H;
+                const T* gg = row + 2 * H;
+                const T* go = row + 3 * H;
+                const T* crow = cp + b * H;
+                T* cnrow = cn + b * H;
+                T* acrow = ac + b * H;
+                T* hrow = hn + b * H;
+                for (std::size_t j = 0; j < H; ++j)
+                    cnrow[j] = gf[j] * crow[j] + gi[j] * gg[j];
+                activation_forward(act, cnrow, acrow, H);
+                for (std::size_t j = 0; j < H; ++j)
+                    hrow[j] = go[j] * acrow[j];
+            }
+        }
+    }
+
+    template <class T>
+    void lstm_backward(const LayerGrads<T>& g, T* dx, T* dh0, T* dc0, const T* dy, const T* dhT,
+                       const T* dcT, LstmCache<T>& cache, const LayerParams<T>& p)
+    {
+        const LayerDims& d = cache.dims;
+        const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
+        const std::size_t G = 4 * H, BH = B * H;
+        const Activation& act = cache.activation;
+        const Activation& ract = cache.recurrent_activation;
+        const bool have_pre = cache.pre.size() > 0;
+        ensure_shape(cache.dgates, std::array<std::size_t, 3>{S, B, G});
+        ensure_shape(cache.dh, std::array<std::size_t, 2>{B, H});
+        ensure_shape(cache.dc, std::array<std::size_t, 2>{B, H});
+        T* dgates = cache.dgates.data();
+        T* dh = cache.dh.data();
+        T* dc = cache.dc.data();
+        kernels::copy_or_zero(dh, dhT, BH);
+        kernels::copy_or_zero(dc, dcT, BH);
+
+        for (std::size_t t = S; t-- > 0;)
+        {
+            const T* gt = cache.gates.data() + t * B * G;
+            const T* pt = have_pre ? cache.pre.data() + t * B * G : nullptr;
+            T* dgt = dgates + t * B * G;
+            const T* dyt = dy + t * BH;
+            for (std::size_t b = 0; b < B; ++b)
+            {
+                const T* row = gt + b * G;
+                const T* gi = row;
+                const T* gf = row + H;
+                const T* gg = row + 2 * H;
+                const T* go = row + 3 * H;
+                const T* cprev = cache.c.data() + t * BH + b * H;
+                const T* cnext = cache.c.data() + (t + 1) * BH + b * H;
+                const T* ac = cache.act_c.data() + t * BH + b * H;
+                T* dhrow = dh + b * H;
+                T* dcrow = dc + b * H;
+                T* drow = dgt + b * G;
+                T* di = drow;
+                T* df = drow + H;
+                T* dg = drow + 2 * H;
+                T* dout = drow + 3 * H;
+                // dh_total = dy[t] + dh (from step t+1); do = dh_total * a(c'); d(a(c')) = dh_total * o
+                for (std::size_t j = 0; j < H; ++j)
+                {
+                    const T dht = dhrow[j] + dyt[b * H + j];
+                    dout[j] = dht * ac[j];
+                    dhrow[j] = dht * go[j]; // reuse dh as d(a(c')) for the next pass
+                }
+                activation_backward(act, dhrow, dhrow, cnext, ac, H); // d(a(c'))/dc'
+                for (std::size_t j = 0; j < H; ++j)
+                {
+                    const T dct = dcrow[j] + dhrow[j];
+                    di[j] = dct * gg[j];
+                    df[j] = dct * cprev[j];
+                    dg[j] = dct * gi[j];
+                    dcrow[j] = dct * gf[j]; // dL/dc[t], carried to step t-1
+                }
+                activation_backward(ract, di, di, pt ? pt + b * G : nullptr, gi, 2 * H); // i, f
+                activation_backward(act, dg, dg, pt ? pt + b * G + 2 * H : nullptr, gg, H);
+                activation_backward(ract, dout, dout, pt ? pt + b * G + 3 * H : nullptr, go, H);
+            }
+            // dh[t] = dgates[t] W_hh  (B, 4H) x (4H, H)
+            blas::gemm<T>(false, false, B, H, G, T(1), dgt, G, p.w_hh, H, T(0), dh, H);
+        }
+        if (dh0)
+            std::copy(dh, dh + BH, dh0);
+        if (dc0)
+            std::copy(dc, dc + BH, dc0);
+
+        // weight gradients over all T*B rows at once
+        blas::gemm<T>(true, false, G, I, S * B, T(1), dgates, G, cache.x, I, T(1), g.w_ih, I);
+        blas::gemm<T>(true, false, G, H, S * B, T(1), dgates, G, cache.h.data(), H, T(1), g.w_hh, H);
+        kernels::add_column_sums(g.b_ih, dgates, S * B, G, G);
+        kernels::add_column_sums(g.b_hh, dgates, S * B, G, G);
+        if (dx)
+            blas::gemm<T>(false, false, S * B, I, G, T(1), dgates, G, p.w_ih, I, T(0), dx, I);
+    }
+
+    template void lstm_forward<float>(LstmCache<float>&, const LayerParams<float>&, const float*,
+                                      const float*, const float*, const LayerDims&,
+                                      const Activation&, const Activation&, bool);
+    template void lstm_forward<double>(LstmCache<double>&, const LayerParams<double>&,
+                                       const double*, const double*, const double*,
+                                       const LayerDims&, const Activation&, const Activation&, bool);
+    template void lstm_backward<float>(const LayerGrads<float>&, float*, float*, float*,
+                                       const float*, const float*, const float*,
+                                       LstmCache<float>&, const LayerParams<float>&);
+    template void lstm_backward<double>(const LayerGrads<double>&, double*, double*, double*,
+                                        const double*, const double*, const double*,
+                                        LstmCache<double>&, const LayerParams<double>&);
+}

@@ -1,0 +1,86 @@
+// lib/rnn_cell.cpp -- vanilla RNN layer forward and backward over a whole sequence.
+//
+// The outputs h[1..T] are first filled with the input projections of all steps (one GEMM),
+// then each step adds h[t] W_hh^T in place (beta = 1) and applies the activation in place.
+#include "xrnn/rnn_cell.hpp"
+
+#include "xrnn/blas.hpp"
+#include "kernels.hpp"
+
+namespace xrnn
+{
+    template <class T>
+    void rnn_forward(RnnCache<T>& cache, const LayerParams<T>& p, const T* x, const T* h0,
+                     const LayerDims& d, const Activation& act, bool keep_pre)
+    {
+        const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
+        const std::size_t BH = B * H;
+        cache.dims = d;
+        cache.activation = act;
+        cache.x = x;
+        keep_pre = keep_pre || derivative_needs_input(act);
+        ensure_shape(cache.h, std::array<std::size_t, 3>{S + 1, B, H});
+        ensure_shape(cache.pre, std::array<std::size_t, 3>{keep_pre ? S : 0, B, H});
+        ensure_shape(cache.bias, std::array<std::size_t, 1>{H});
+        for (std::size_t j = 0; j < H; ++j)
+            cache.bias(j) = p.b_ih[j] + p.b_hh[j];
+        T* h = cache.h.data();
+        kernels::copy_or_zero(h, h0, BH);
+
+        blas::gemm<T>(false, true, S * B, H, I, T(1), x, I, p.w_ih, I, T(0), h + BH, H);
+        kernels::add_bias_rows(h + BH, cache.bias.data(), S * B, H);
+        for (std::size_t t = 0; t < S; ++t)
+        {
+            T* hn = h + (t + 1) * BH;
+            blas::gemm<T>(false, true, B, H, H, T(1), h + t * BH, H, p.w_hh, H, T(1), hn, H);
+            if (keep_pre)
+                std::copy(hn, hn + BH, cache.pre.data() + t * BH);
+            activation_forward(act, hn, hn, BH);
+        }
+    }
+
+    template <class T>
+    void rnn_backward(const LayerGrads<T>& g, T* dx, T* dh0, const T* dy, const T* dhT,
+                      RnnCache<T>& cache, const LayerParams<T>& p)
+    {
+        const LayerDims& d = cache.dims;
+        const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
+        const std::size_t BH = B * H;
+        const bool have_pre = cache.pre.size() > 0;
+        ensure_shape(cache.dpre, std::array<std::size_t, 3>{S, B, H});
+        ensure_shape(cache.dh, std::array<std::size_t, 2>{B, H});
+        T* dpre = cache.dpre.data();
+        T* dh = cache.dh.data();
+        kernels::copy_or_zero(dh, dhT, BH);
+
+        for (std::size_t t = S; t-- > 0;)
+        {
+            T* dpt = dpre + t * BH;
+            const T* dyt = dy + t * BH;
+            for (std::size_t i = 0; i < BH; ++i)
+                dpt[i] = dh[i] + dyt[i];
+            activation_backward(cache.activation, dpt, dpt,
+                                have_pre ? cache.pre.data() + t * BH : nullptr,
+                                cache.h.data() + (t + 1) * BH, BH);
+            blas::gemm<T>(false, false, B, H, H, T(1), dpt, H, p.w_hh, H, T(0), dh, H);
+        }
+        if (dh0)
+            std::copy(dh, dh + BH, dh0);
+
+        blas::gemm<T>(true, false, H, I, S * B, T(1), dpre, H, cache.x, I, T(1), g.w_ih, I);
+        blas::gemm<T>(true, false, H, H, S * B, T(1), dpre, H, cache.h.data(), H, T(1), g.w_hh, H);
+        kernels::add_column_sums(g.b_ih, dpre, S * B, H, H);
+        kernels::add_column_sums(g.b_hh, dpre, S * B, H, H);
+        if (dx)
+            blas::gemm<T>(false, false, S * B, I, H, T(1), dpre, H, p.w_ih, I, T(0), dx, I);
+    }
+
+    template void rnn_forward<float>(RnnCache<float>&, const LayerParams<float>&, const float*,
+                                     const float*, const LayerDims&, const Activation&, bool);
+    template void rnn_forward<double>(RnnCache<double>&, const LayerParams<double>&, const double*,
+                                      const double*, const LayerDims&, const Activation&, bool);
+    template void rnn_backward<float>(const LayerGrads<float>&, float*, float*, const float*,
+                                      const float*, RnnCache<float>&, const LayerParams<float>&);
+    template void rnn_backward<double>(const LayerGrads<double>&, double*, double*, const double*,
+                                       const double*, RnnCache<double>&, const LayerParams<double>&);
+}

@@ -1,0 +1,214 @@
+// tests/gradcheck.hpp -- central finite differences against xrnn's backward, in double.
+// Stencil: (L(v+h) - L(v-h)) / 2h with h = 1e-5 (truncation ~h^2, rounding ~1e-16/h).
+// Loss: L = sum(y * Ry) + sum(h_T * Rh) + sum(c_T * Rc) with fixed random R, so gradients
+// enter through every output step and through the final state. Checked: every parameter
+// scalar, every input scalar and every initial-state scalar.
+// Error of one entry: |analytic - numeric| / max(|analytic|, |numeric|, 1e-3 * scale), where
+// scale is the largest |numeric| over all checked tensors: a relative error, except that
+// entries a thousand times smaller than the model's largest gradient are compared at that
+// floor (there the ~1e-11 absolute rounding noise of the difference quotient would dominate).
+#pragma once
+
+#include "xrnn/bptt.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace gradcheck
+{
+    using Net = xrnn::Recurrent<double>;
+    using State = xrnn::RecurrentState<double>;
+    using Tensor3 = xrnn::Tensor3<double>;
+
+    struct Problem
+    {
+        Tensor3 x;
+        State s0;
+        Tensor3 ry;
+        State rs; // weights for the final state
+    };
+
+    inline void fill_uniform(Tensor3& t, xrnn::Rng& rng, double lo, double hi)
+    {
+        for (auto& v : t)
+            v = rng.uniform(lo, hi);
+    }
+
+    inline Problem make_problem(const Net& net, std::size_t T, std::size_t B, std::uint64_t seed)
+    {
+        const auto& c = net.config();
+        xrnn::Rng rng(seed);
+        Problem p;
+        const std::size_t L = c.num_layers, H = c.hidden_size;
+        p.x = Tensor3::from_shape({T, B, c.input_size});
+        p.ry = Tensor3::from_shape({T, B, H});
+        p.s0.h = Tensor3::from_shape({L, B, H});
+        p.rs.h = Tensor3::from_shape({L, B, H});
+        fill_uniform(p.x, rng, -1, 1);
+        fill_uniform(p.ry, rng, -1, 1);
+        fill_uniform(p.s0.h, rng, -0.5, 0.5);
+        fill_uniform(p.rs.h, rng, -1, 1);
+        if (c.cell == xrnn::CellKind::lstm)
+        {
+            p.s0.c = Tensor3::from_shape({L, B, H});
+            p.rs.c = Tensor3::from_shape({L, B, H});
+            fill_uniform(p.s0.c, rng, -0.5, 0.5);
+            fill_uniform(p.rs.c, rng, -1, 1);
+        }
+        return p;
+    }
+
+    inline double dot(const Tensor3& a, const Tensor3& b)
+    {
+        double s = 0;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            s += a.data()[i] * b.data()[i];
+        return s;
+    }
+
+    inline double loss(Net& net, const Problem& p)
+    {
+        Tensor3 y;
+        State sT;
+        net.forward(p.x, p.s0, y, sT);
+        double l = dot(y, p.ry) + dot(sT.h, p.rs.h);
+        if (p.rs.c.size())
+            l += dot(sT.c, p.rs.c);
+        return l;
+    }
+
+    // Which side of each kink every pre-activation (and LSTM cell state) lies on, for the
+    // activations applied to them (see xrnn::kinks). Uses the caches of the last forward,
+    // which must have run with pre-activations kept.
+    inline std::vector<signed char> kink_sides(const Net& net, std::size_t batch)
+    {
+        const auto& c = net.config();
+        const auto ka = xrnn::kinks(c.activation), kr = xrnn::kinks(c.recurrent_activation);
+        std::vector<signed char> sides;
+        auto scan = [&](const double* v, std::size_t n, const std::vector<double>& ks) {
+            for (std::size_t i = 0; i < n; ++i)
+                for (double k : ks)
+                    sides.push_back(static_cast<signed char>((v[i] > k) - (v[i] < k)));
+        };
+        const std::size_t H = c.hidden_size;
+        for (std::size_t l = 0; l < c.num_layers; ++l)
+        {
+            if (c.cell == xrnn::CellKind::rnn)
+            {
+                const auto& pre = net.rnn_caches()[l].pre;
+                scan(pre.data(), pre.size(), ka);
+                continue;
+            }
+            const bool lstm = c.cell == xrnn::CellKind::lstm;
+            const auto& pre = lstm ? net.lstm_caches()[l].pre : net.gru_caches()[l].pre;
+            const std::size_t G = (lstm ? 4 : 3) * H, cand = 2; // g (lstm) and n (gru) are block 2
+            for (std::size_t r = 0; r < pre.size() / G; ++r)
+                for (std::size_t k = 0; k < G / H; ++k)
+                    scan(pre.data() + r * G + k * H, H, k == cand ? ka : kr);
+            if (lstm)
+            {
+                const auto& cs = net.lstm_caches()[l].c;
+                scan(cs.data() + batch * H, cs.size() - batch * H, ka);
+            }
+        }
+        return sides;
+    }
+
+    struct Report
+    {
+        double max_err = 0;
+        std::string worst;    // name of the tensor holding the worst entry
+        bool crossed = false; // a perturbation moved some input across a kink: result invalid
+    };
+
+    struct Entry
+    {
+        std::string name;
+        std::vector<double> analytic, numeric;
+    };
+
+    inline void compare(Report& r, const std::vector<Entry>& entries)
+    {
+        double scale = 0;
+        for (const auto& e : entries)
+            for (double v : e.numeric)
+                scale = std::max(scale, std::abs(v));
+        const double floor = std::max(1e-3 * scale, 1e-12);
+        for (const auto& e : entries)
+            for (std::size_t i = 0; i < e.numeric.size(); ++i)
+            {
+                const double a = e.analytic[i], n = e.numeric[i];
+                const double err = std::abs(a - n) / std::max({std::abs(a), std::abs(n), floor});
+                if (!(err <= r.max_err)) // also catches NaN
+                {
+                    r.max_err = std::isnan(err) ? std::numeric_limits<double>::infinity() : err;
+                    r.worst = e.name + "[" + std::to_string(i) + "]";
+                }
+            }
+    }
+
+    // Numeric derivative of the loss with respect to each scalar of v (v is perturbed in place).
+    template <class F>
+    std::vector<double> numeric_grad(double* v, std::size_t n, F&& f, double eps)
+    {
+        std::vector<double> g(n);
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            const double keep = v[i];
+            v[i] = keep + eps;
+            const double lp = f();
+            v[i] = keep - eps;
+            const double lm = f();
+            v[i] = keep;
+            g[i] = (lp - lm) / (2 * eps);
+        }
+        return g;
+    }
+
+    inline Report check(Net& net, Problem& p, double eps = 1e-5)
+    {
+        // analytic
+        net.params().zero_grad();
+        Tensor3 y;
+        State sT, ds0;
+        Tensor3 dx;
+        net.forward(p.x, p.s0, y, sT);
+        net.backward(p.ry, p.rs, dx, ds0);
+
+        // Finite differences are only valid where no perturbed evaluation moves an activation
+        // input across a kink; every evaluation is checked against the unperturbed sides.
+        net.set_keep_preactivations(true);
+        loss(net, p);
+        const auto nominal = kink_sides(net, p.x.shape()[1]);
+        bool crossed = false;
+        auto f = [&] {
+            const double l = loss(net, p);
+            if (!nominal.empty() && kink_sides(net, p.x.shape()[1]) != nominal)
+                crossed = true;
+            return l;
+        };
+        auto& ps = net.params();
+        std::vector<Entry> entries;
+        for (std::size_t i = 0; i < ps.count(); ++i)
+        {
+            const auto& info = ps.table()[i];
+            entries.push_back({info.name, std::vector<double>(ps.grad(i), ps.grad(i) + info.size),
+                               numeric_grad(ps.value(i), info.size, f, eps)});
+        }
+        entries.push_back({"x", std::vector<double>(dx.begin(), dx.end()),
+                           numeric_grad(p.x.data(), p.x.size(), f, eps)});
+        entries.push_back({"h0", std::vector<double>(ds0.h.begin(), ds0.h.end()),
+                           numeric_grad(p.s0.h.data(), p.s0.h.size(), f, eps)});
+        if (p.s0.c.size())
+            entries.push_back({"c0", std::vector<double>(ds0.c.begin(), ds0.c.end()),
+                               numeric_grad(p.s0.c.data(), p.s0.c.size(), f, eps)});
+        net.set_keep_preactivations(false);
+        Report r;
+        compare(r, entries);
+        r.crossed = crossed;
+        return r;
+    }
+}

@@ -1,0 +1,40 @@
+// tests/test_blas.cpp -- xrnn's raw gemm wrapper against xtensor-blas's dot, all transposes,
+// strided column blocks and beta accumulation.
+#include "xrnn/blas.hpp"
+#include "xrnn/random.hpp"
+#include "xrnn/tensor.hpp"
+
+#include <doctest/doctest.h>
+#include <xtensor-blas/xlinalg.hpp>
+
+TEST_CASE_TEMPLATE("gemm equals xt::linalg::dot", T, float, double)
+{
+    xrnn::Rng rng(7);
+    const std::size_t m = 5, n = 7, k = 3;
+    for (bool ta : {false, true})
+        for (bool tb : {false, true})
+        {
+            xt::xtensor<T, 2> a = xt::zeros<T>({ta ? k : m, ta ? m : k});
+            xt::xtensor<T, 2> b = xt::zeros<T>({tb ? n : k, tb ? k : n});
+            xt::xtensor<T, 2> c = xt::zeros<T>({m, n});
+            for (auto& v : a) v = static_cast<T>(rng.uniform(-1, 1));
+            for (auto& v : b) v = static_cast<T>(rng.uniform(-1, 1));
+            for (auto& v : c) v = static_cast<T>(rng.uniform(-1, 1));
+            xt::xtensor<T, 2> opa = ta ? xt::xtensor<T, 2>(xt::transpose(a)) : a;
+            xt::xtensor<T, 2> opb = tb ? xt::xtensor<T, 2>(xt::transpose(b)) : b;
+            xt::xtensor<T, 2> want = T(2) * xt::linalg::dot(opa, opb) + T(0.5) * c;
+            xrnn::blas::gemm<T>(ta, tb, m, n, k, T(2), a.data(), a.shape()[1], b.data(), b.shape()[1],
+                                T(0.5), c.data(), n);
+            CHECK(xt::allclose(c, want, 1e-5, 1e-6));
+        }
+}
+
+TEST_CASE("gemm on a column block of a wider matrix (leading dimension)")
+{
+    // C (2, 2) = A[:, 1:3] (2, 2) * I: the block must come out untouched by its neighbours
+    xt::xtensor<double, 2> a = {{1, 2, 3, 4}, {5, 6, 7, 8}};
+    xt::xtensor<double, 2> eye = {{1, 0}, {0, 1}};
+    xt::xtensor<double, 2> c = xt::zeros<double>({2, 2});
+    xrnn::blas::gemm<double>(false, false, 2, 2, 2, 1.0, a.data() + 1, 4, eye.data(), 2, 0.0, c.data(), 2);
+    CHECK(c == xt::xtensor<double, 2>{{2, 3}, {6, 7}});
+}

@@ -1,0 +1,176 @@
+// tests/test_bptt.cpp -- the layer stack over time: deep gradient checks, truncated BPTT with
+// carried state, float vs double, and errors for bad input.
+#include "gradcheck.hpp"
+#include "xrnn/bptt.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+namespace
+{
+    xrnn::RecurrentConfig config(xrnn::CellKind cell, std::size_t L = 2)
+    {
+        xrnn::RecurrentConfig c;
+        c.cell = cell;
+        c.input_size = 3;
+        c.hidden_size = 5;
+        c.num_layers = L;
+        return c;
+    }
+
+    template <class T>
+    xrnn::Tensor3<T> random3(std::size_t a, std::size_t b, std::size_t c, std::uint64_t seed)
+    {
+        xrnn::Rng rng(seed);
+        xrnn::Tensor3<T> t = xrnn::Tensor3<T>::from_shape({a, b, c});
+        for (auto& v : t)
+            v = static_cast<T>(rng.uniform(-1, 1));
+        return t;
+    }
+
+    template <class A, class B>
+    double max_diff(const A& a, const B& b)
+    {
+        REQUIRE(a.size() == b.size());
+        double m = 0;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            m = std::max(m, std::abs(double(a.data()[i]) - double(b.data()[i])));
+        return m;
+    }
+
+    const xrnn::CellKind cells[] = {xrnn::CellKind::rnn, xrnn::CellKind::gru, xrnn::CellKind::lstm};
+}
+
+TEST_CASE("3-layer stacks over T = 12: gradients match finite differences")
+{
+    for (auto cell : cells)
+    {
+        INFO(xrnn::cell_name(cell));
+        gradcheck::Net net(config(cell, 3), {11});
+        auto p = gradcheck::make_problem(net, 12, 3, 99);
+        const auto r = gradcheck::check(net, p);
+        INFO("worst " << r.worst << " " << r.max_err);
+        CHECK(r.max_err <= 1e-6);
+    }
+}
+
+TEST_CASE("stateful chunks equal one long forward; reset_state starts from zeros")
+{
+    for (auto cell : cells)
+    {
+        INFO(xrnn::cell_name(cell));
+        xrnn::Recurrent<double> net(config(cell), {3});
+        const auto x = random3<double>(10, 2, 3, 17);
+        xrnn::Tensor3<double> y_full, y1, y2;
+        xrnn::RecurrentState<double> sT;
+        net.forward(x, {}, y_full, sT);
+
+        const xrnn::Tensor3<double> x1 = xt::view(x, xt::range(0, 6), xt::all(), xt::all());
+        const xrnn::Tensor3<double> x2 = xt::view(x, xt::range(6, 10), xt::all(), xt::all());
+        net.reset_state();
+        net.forward_stateful(x1, y1);
+        net.forward_stateful(x2, y2);
+        CHECK(max_diff(xt::xtensor<double, 3>(xt::view(y_full, xt::range(0, 6), xt::all(), xt::all())), y1) == 0.0);
+        CHECK(max_diff(xt::xtensor<double, 3>(xt::view(y_full, xt::range(6, 10), xt::all(), xt::all())), y2) < 1e-15);
+        CHECK(max_diff(net.carried_state().h, sT.h) < 1e-15);
+        if (cell == xrnn::CellKind::lstm)
+            CHECK(max_diff(net.carried_state().c, sT.c) < 1e-15);
+
+        net.reset_state();
+        xrnn::Tensor3<double> y2_fresh, y2_ref;
+        net.forward_stateful(x2, y2_fresh);
+        xrnn::RecurrentState<double> unused;
+        net.forward(x2, {}, y2_ref, unused);
+        CHECK(max_diff(y2_fresh, y2_ref) == 0.0);
+        CHECK(max_diff(y2_fresh, y2) > 1e-6); // the carried state mattered
+    }
+}
+
+TEST_CASE("truncated backward = full backward of the chunk from the carried state, final-state gradient zero")
+{
+    for (auto cell : cells)
+    {
+        INFO(xrnn::cell_name(cell));
+        xrnn::Recurrent<double> a(config(cell), {8}), b(config(cell), {8});
+        const auto x1 = random3<double>(4, 2, 3, 1), x2 = random3<double>(5, 2, 3, 2);
+        const auto dy = random3<double>(5, 2, 5, 3);
+        xrnn::Tensor3<double> y, dxa, dxb;
+        a.forward_stateful(x1, y);
+        const auto mid = a.carried_state();
+        a.forward_stateful(x2, y);
+        a.params().zero_grad();
+        a.backward_stateful(dy, &dxa);
+
+        xrnn::RecurrentState<double> sT, ds0;
+        b.forward(x2, mid, y, sT);
+        b.params().zero_grad();
+        b.backward(dy, {}, dxb, ds0);
+        CHECK(max_diff(dxa, dxb) == 0.0);
+        CHECK(std::equal(a.params().grads(), a.params().grads() + a.params().size(), b.params().grads()));
+    }
+}
+
+TEST_CASE("float matches double on the same weights")
+{
+    for (auto cell : cells)
+    {
+        INFO(xrnn::cell_name(cell));
+        xrnn::Recurrent<double> d(config(cell), {21});
+        xrnn::Recurrent<float> f(config(cell), {21});
+        for (std::size_t i = 0; i < d.params().size(); ++i)
+            f.params().values()[i] = static_cast<float>(d.params().values()[i]);
+        const auto xd = random3<double>(20, 4, 3, 5);
+        const xrnn::Tensor3<float> xf = xt::cast<float>(xd);
+        xrnn::Tensor3<double> yd;
+        xrnn::Tensor3<float> yf;
+        xrnn::RecurrentState<double> sd;
+        xrnn::RecurrentState<float> sf;
+        d.forward(xd, {}, yd, sd);
+        f.forward(xf, {}, yf, sf);
+        CHECK(max_diff(yd, yf) < 1e-5);
+    }
+}
+
+TEST_CASE("bad input: clear errors naming the problem")
+{
+    xrnn::Recurrent<float> net(config(xrnn::CellKind::lstm));
+    xrnn::Tensor3<float> y, dx;
+    xrnn::RecurrentState<float> s, ds;
+    CHECK_THROWS_WITH_AS(net.backward(xrnn::Tensor3<float>::from_shape({2, 2, 5}), {}, dx, ds),
+                         doctest::Contains("backward called before any forward"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(net.forward(xrnn::Tensor3<float>::from_shape({4, 2, 7}), {}, y, s),
+                         doctest::Contains("input has 7 features per step"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(net.forward(xrnn::Tensor3<float>::from_shape({0, 2, 3}), {}, y, s),
+                         doctest::Contains("seq_len, batch > 0"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(net.forward(xrnn::Tensor3<float>::from_shape({3, 0, 3}), {}, y, s),
+                         doctest::Contains("seq_len, batch > 0"), std::invalid_argument);
+    xrnn::RecurrentState<float> bad;
+    bad.h = xrnn::Tensor3<float>::from_shape({2, 3, 5});
+    CHECK_THROWS_WITH_AS(net.forward(xrnn::Tensor3<float>::from_shape({4, 2, 3}), bad, y, s),
+                         doctest::Contains("initial state.h has shape (2, 3, 5); expected (num_layers, batch, hidden_size) = (2, 2, 5)"),
+                         std::invalid_argument);
+    net.forward(random3<float>(4, 2, 3, 1), {}, y, s);
+    CHECK_THROWS_WITH_AS(net.backward(xrnn::Tensor3<float>::from_shape({4, 2, 6}), {}, dx, ds),
+                         doctest::Contains("dy has shape (4, 2, 6)"), std::invalid_argument);
+    net.forward_stateful(random3<float>(4, 2, 3, 1), y);
+    CHECK_THROWS_WITH_AS(net.forward_stateful(random3<float>(4, 3, 3, 1), y),
+                         doctest::Contains("call reset_state() first"), std::invalid_argument);
+
+    xrnn::RecurrentConfig zero = config(xrnn::CellKind::gru);
+    zero.hidden_size = 0;
+    CHECK_THROWS_WITH_AS(xrnn::Recurrent<float>{zero}, doctest::Contains("hidden_size must be > 0"), std::invalid_argument);
+    zero = config(xrnn::CellKind::gru);
+    zero.num_layers = 0;
+    CHECK_THROWS_WITH_AS(xrnn::Recurrent<float>{zero}, doctest::Contains("num_layers must be > 0"), std::invalid_argument);
+    zero = config(xrnn::CellKind::gru);
+    zero.input_size = 0;
+    CHECK_THROWS_WITH_AS(xrnn::Recurrent<float>{zero}, doctest::Contains("input_size must be > 0"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(xrnn::cell_from_name("transformer"), doctest::Contains("valid cells: rnn, gru, lstm"),
+                         std::invalid_argument);
+    xrnn::Recurrent<float> gru(config(xrnn::CellKind::gru));
+    xrnn::RecurrentState<float> withc;
+    withc.c = xrnn::Tensor3<float>::from_shape({2, 2, 5});
+    CHECK_THROWS_WITH_AS(gru.forward(random3<float>(4, 2, 3, 1), withc, y, s),
+                         doctest::Contains("only lstm cells have a cell state"), std::invalid_argument);
+}
