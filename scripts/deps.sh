@@ -1,0 +1,14 @@
+#!/bin/sh
+# Installs xrnn's Debian build and test dependencies when any is missing (needs root or sudo).
+set -eu
+pkgs="g++ meson ninja-build pkg-config cmake libxtensor-dev libxtensor-blas-dev libopenblas-dev doctest-dev libcli11-dev nlohmann-json3-dev"
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Builds tests/consumer against xrnn as a subproject in a fresh temporary folder and runs it.
+# usage: run.sh XRNN_SOURCE_ROOT
+set -eu
+src=$(cd "$1" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp "$src/tests/consumer/meson.build" "$src/tests/consumer/train_gru.cpp" "$work/"
+mkdir "$work/subprojects"
+cp "$src/tests/consumer/xrnn.wrap" "$work/subprojects/"
+# a copy of the source tree as the subproject (what a vendored checkout looks like)
+mkdir "$work/subprojects/xrnn"
+(cd "$src" && tar cf - meson.build meson_options.txt include lib tests examples benchmarks) | (cd "$work/subprojects/xrnn" && tar xf -)
+cd "$work"
+# -Dxrnn:tests=true must not turn the subproject's tests on; --force-fallback-for ignores an installed xrnn
+meson setup build --force-fallback-for=xrnn -Dxrnn:tests=true > setup.log 2>&1 || { cat setup.log; exit 1; }
+grep -q "Build targets in project: 2" setup.log || { echo "expected 2 targets (libxrnn + consumer):"; cat setup.log; exit 1; }
+meson compile -C build > compile.log 2>&1 || { cat compile.log; exit 1; }
+./build/train_gru
