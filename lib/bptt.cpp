@@ -2,6 +2,7 @@
 #include "xrnn/bptt.hpp"
 
 #include "xrnn/check.hpp"
+#include "xrnn/dropout.hpp"
 #include "kernels.hpp"
 
 #include <cmath>
@@ -30,6 +31,8 @@ namespace xrnn
         XRNN_CHECK(config.input_size > 0, "input_size must be > 0, got 0");
         XRNN_CHECK(config.hidden_size > 0, "hidden_size must be > 0, got 0");
         XRNN_CHECK(config.num_layers > 0, "num_layers must be > 0, got 0");
+        XRNN_CHECK(config.dropout >= 0.0 && config.dropout < 1.0,
+                   "dropout must be in [0, 1), got " + std::to_string(config.dropout));
         const std::size_t H = config.hidden_size, G = gate_count(config.cell) * H;
         for (std::size_t l = 0; l < config.num_layers; ++l)
         {
@@ -42,6 +45,8 @@ namespace xrnn
         rnn_.resize(config.cell == CellKind::rnn ? config.num_layers : 0);
         gru_.resize(config.cell == CellKind::gru ? config.num_layers : 0);
         lstm_.resize(config.cell == CellKind::lstm ? config.num_layers : 0);
+        dropped_.resize(config.num_layers - 1);
+        mask_.resize(config.num_layers - 1);
         initialize(init);
     }
 
@@ -54,6 +59,7 @@ namespace xrnn
         XRNN_CHECK(!init.forget_bias || config_.cell == CellKind::lstm,
                    "forget_bias applies to lstm cells only, not " + cell_name(config_.cell));
         Rng rng(init.seed);
+        dropout_rng_.reseed(init.seed ^ 0xD50F0D50F0ull);
         const double bound = 1.0 / std::sqrt(static_cast<double>(H));
         for (std::size_t i = 0; i < params_.count(); ++i)
             init::uniform(params_.value(i), params_.table()[i].size, bound, rng);
@@ -140,9 +146,18 @@ namespace xrnn
         std::copy(x.begin(), x.end(), input_.begin());
         steps_ = S;
         batch_ = B;
+        dropout_active_ = training_ && config_.dropout > 0.0;
         const T* in = input_.data();
         for (std::size_t l = 0; l < config_.num_layers; ++l)
         {
+            if (l > 0 && dropout_active_)
+            {
+                ensure_shape(dropped_[l - 1], std::array<std::size_t, 3>{S, B, H});
+                ensure_shape(mask_[l - 1], std::array<std::size_t, 3>{S, B, H});
+                dropout_forward(dropped_[l - 1].data(), mask_[l - 1].data(), in, S * B * H,
+                                config_.dropout, dropout_rng_);
+                in = dropped_[l - 1].data();
+            }
             const LayerDims d{S, B, l == 0 ? config_.input_size : H, H};
             const T* hl = h0 ? h0 + l * B * H : nullptr;
             const T* cl = c0 ? c0 + l * B * H : nullptr;
@@ -226,6 +241,8 @@ namespace xrnn
                 lstm_backward(layer_grads(l), dxl, dh0l, dc0l, dyl, dhl, dcl, lstm_[l], layer_params(l));
                 break;
             }
+            if (l > 0 && dropout_active_) // gradient w.r.t. the dropped outputs -> the outputs
+                dropout_backward(dxl, dxl, mask_[l - 1].data(), S * BH);
             dyl = dxl;
         }
     }
@@ -260,6 +277,32 @@ namespace xrnn
                            + " between stateful chunks; call reset_state() first");
         RecurrentState<T> s0 = carried_; // forward overwrites carried_ below
         forward(x, s0, y, carried_);
+    }
+
+    template <class T>
+    void Recurrent<T>::forward_stateful(const Tensor3<T>& x)
+    {
+        XRNN_CHECK(x.dimension() == 3, "input must be 3-D (seq_len, batch, input_size)");
+        if (carried_.h.size() > 0)
+            XRNN_CHECK(carried_.h.shape()[1] == x.shape()[1],
+                       "batch size changed from " + std::to_string(carried_.h.shape()[1]) + " to "
+                           + std::to_string(x.shape()[1])
+                           + " between stateful chunks; call reset_state() first");
+        forward_impl(x, carried_.h.size() ? carried_.h.data() : nullptr,
+                     carried_.c.size() ? carried_.c.data() : nullptr);
+        write_final_state(carried_); // the caches hold their own copy of the initial state
+    }
+
+    template <class T>
+    void Recurrent<T>::set_carried_state(const RecurrentState<T>& s)
+    {
+        if (s.h.size() == 0)
+        {
+            reset_state();
+            return;
+        }
+        check_state(s, s.h.shape()[1], "carried state");
+        carried_ = s;
     }
 
     template <class T>

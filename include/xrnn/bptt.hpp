@@ -17,6 +17,7 @@
 #include "xrnn/layer.hpp"
 #include "xrnn/lstm_cell.hpp"
 #include "xrnn/params.hpp"
+#include "xrnn/random.hpp"
 #include "xrnn/rnn_cell.hpp"
 #include "xrnn/tensor.hpp"
 
@@ -37,6 +38,7 @@ namespace xrnn
         std::size_t num_layers = 1;
         Activation activation = ActivationKind::tanh;              // candidate, LSTM cell output
         Activation recurrent_activation = ActivationKind::sigmoid; // gates (unused by rnn)
+        double dropout = 0.0; // PyTorch's `dropout`: on each layer's output except the last, in training
     };
 
     // Hidden state of the whole stack: h, c (num_layers, B, hidden_size); c is empty
@@ -72,10 +74,17 @@ namespace xrnn
         // ---- truncated BPTT: consecutive chunks of one long stream
         // Starts from the state the previous chunk ended in (zeros after reset_state()).
         void forward_stateful(const Tensor3<T>& x, Tensor3<T>& y);
+        void forward_stateful(const Tensor3<T>& x); // outputs stay in output_data()
         // Gradient stops at the chunk's first step (dL/d state_0 is dropped); dx may be null.
         void backward_stateful(const Tensor3<T>& dy, Tensor3<T>* dx = nullptr);
         void reset_state();
         const RecurrentState<T>& carried_state() const { return carried_; }
+        void set_carried_state(const RecurrentState<T>& s); // for checkpoints; shapes are checked
+
+        // Dropout between layers is applied only in training mode (default: on).
+        void set_training(bool training) { training_ = training; }
+        bool training() const { return training_; }
+        Rng& dropout_rng() { return dropout_rng_; }
 
         // Keep pre-activations in the caches even when no derivative needs them.
         void set_keep_preactivations(bool keep) { keep_pre_ = keep; }
@@ -103,6 +112,10 @@ namespace xrnn
         std::vector<LstmCache<T>> lstm_;
         Tensor3<T> input_;            // (T, B, I) copy of the last input, so callers may free theirs
         Tensor3<T> dbuf_[2];          // (T, B, H) gradients flowing down between layers
+        std::vector<Tensor3<T>> dropped_, mask_; // (T, B, H) per layer below the top: dropped outputs, masks
+        Rng dropout_rng_;
+        bool training_ = true;
+        bool dropout_active_ = false; // whether the last forward applied dropout
         RecurrentState<T> carried_;   // truncated BPTT state
         std::size_t steps_ = 0, batch_ = 0; // of the last forward; 0 = none
         bool keep_pre_ = false;

@@ -15,6 +15,16 @@
 
 namespace xrnn
 {
+    // A run of parameters with their gradients; a model is a list of spans, and clipping and
+    // optimizers loop over them as if over one flat buffer.
+    template <class T>
+    struct ParamSpan
+    {
+        T* values;
+        T* grads;
+        std::size_t size;
+    };
+
     struct ParamInfo
     {
         std::string name;               // PyTorch-style, e.g. "weight_hh_l1"
@@ -74,6 +84,7 @@ namespace xrnn
         auto grad_view(const std::string& name) { return adapt(grad(index(name)), table_[index(name)]); }
 
         void zero_grad() { std::fill(grads_.begin(), grads_.end(), T(0)); }
+        ParamSpan<T> span() { return {values_.data(), grads_.data(), values_.size()}; }
 
     private:
         std::size_t find(const std::string& name) const

@@ -1,0 +1,69 @@
+// xrnn/char_model.hpp -- a character-level language model: embedding -> stacked RNN/GRU/LSTM ->
+// (dropout) -> linear head -> softmax cross-entropy, trained with truncated BPTT (the hidden
+// state is carried from one chunk of each stream to the next).
+//
+// Parameter names follow PyTorch: embedding.weight (V, E), rnn.weight_ih_l0 ..., head.weight
+// (V, H), head.bias (V). Initialisation: embedding N(0, 1) (nn.Embedding), head
+// U(+-1/sqrt(H)) (nn.Linear), the recurrent stack as given by InitConfig.
+#ifndef XRNN_CHAR_MODEL_HPP
+#define XRNN_CHAR_MODEL_HPP
+
+#include "xrnn/bptt.hpp"
+#include "xrnn/params.hpp"
+#include "xrnn/random.hpp"
+#include "xrnn/tensor.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace xrnn
+{
+    struct CharModelConfig
+    {
+        std::size_t vocab_size = 0;
+        std::size_t embed_size = 64;
+        RecurrentConfig rnn;  // rnn.input_size is set to embed_size
+        double dropout = 0.0; // between recurrent layers and on the head's input, in training
+    };
+
+    template <class T>
+    class CharModel
+    {
+    public:
+        CharModel(const CharModelConfig& config, const InitConfig& init);
+
+        const CharModelConfig& config() const { return config_; }
+        Recurrent<T>& rnn() { return rnn_; }
+        const Recurrent<T>& rnn() const { return rnn_; }
+        ParamSet<T>& own_params() { return own_; } // embedding and head
+        // All parameters: embedding + head, then the recurrent stack.
+        std::vector<ParamSpan<T>> spans();
+        std::size_t num_parameters() const { return own_.size() + rnn_.params().size(); }
+        void zero_grad();
+
+        void set_training(bool training);
+        bool training() const { return training_; }
+        Rng& dropout_rng() { return dropout_rng_; }
+
+        // One chunk x, y (T, B) time-major: forward from the carried state, mean cross-entropy
+        // (nats/token), and, when `backward`, the gradients (added; zero_grad() is the caller's).
+        double forward(const std::int32_t* x, const std::int32_t* y, std::size_t steps,
+                       std::size_t batch, bool backward);
+        void reset_state() { rnn_.reset_state(); }
+
+        // Sampling: feeds one token (batch 1) and returns the next-token logits (V).
+        const T* step_logits(std::int32_t token);
+
+    private:
+        CharModelConfig config_;
+        ParamSet<T> own_;
+        Recurrent<T> rnn_;
+        Rng dropout_rng_;
+        bool training_ = true;
+        Tensor3<T> emb_, dx_, dy_;            // (T, B, E), (T, B, E), (T, B, H)
+        Tensor2<T> head_in_, mask_, logits_;  // (T*B, H), (T*B, H), (T*B, V)
+        std::vector<std::int32_t> one_;       // sampling scratch
+    };
+}
+
+#endif

@@ -1,0 +1,123 @@
+// xrnn/char_train.hpp -- training a char model end to end: the loop with truncated BPTT over
+// B contiguous streams, clipping, the optimizer, evaluation on the whole validation split,
+// progress, a JSONL metrics log, atomic checkpoints (last and best), exact resume, and clean
+// stops on Ctrl-C and on a non-finite loss.
+//
+// Exact resume: a checkpoint holds everything the next step depends on (parameters, optimizer
+// moments and step, stream position, carried hidden state, dropout RNG states), so a resumed
+// run computes the same losses, bit for bit, as an uninterrupted one with the same thread count.
+#ifndef XRNN_CHAR_TRAIN_HPP
+#define XRNN_CHAR_TRAIN_HPP
+
+#include "xrnn/char_corpus.hpp"
+#include "xrnn/char_model.hpp"
+#include "xrnn/clip.hpp"
+#include "xrnn/optimizer.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+namespace xrnn
+{
+    struct TrainConfig
+    {
+        std::string data;                 // text file
+        std::string vocab = "seen";       // "seen" bytes or all 256 "bytes"
+        // model
+        std::string cell = "lstm";
+        std::size_t hidden_size = 512;
+        std::size_t num_layers = 1;
+        std::size_t embed_size = 64;
+        std::string activation = "tanh";
+        std::string recurrent_activation = "sigmoid";
+        double dropout = 0.0;
+        std::string init = "uniform";     // recurrent init: uniform, orthogonal, identity
+        double forget_bias = 0.0;         // lstm: total forget-gate bias; 0 keeps PyTorch's init
+        // optimisation
+        std::size_t batch_size = 32;
+        std::size_t seq_len = 64;
+        OptimizerConfig optimizer;
+        double clip_norm = 5.0;           // 0 = off
+        double clip_value = 0.0;          // 0 = off
+        // run length: whichever comes first; both 0 = until stopped
+        double time_budget = 0.0;         // seconds of wall time, evaluations included
+        std::uint64_t steps = 0;
+        std::uint64_t eval_every = 200;   // steps; also at the end
+        std::size_t eval_batch = 64;      // streams for validation
+        std::uint64_t seed = 1;
+        int threads = 2;
+        std::string out = "runs/charlm";
+    };
+
+    struct StepResult
+    {
+        double loss = 0;
+        double grad_norm = 0; // before clipping
+        bool clipped = false;
+    };
+
+    class CharTrainer
+    {
+    public:
+        explicit CharTrainer(const TrainConfig& config);
+        // Continues a run from a checkpoint; the data file must be the one it was trained on.
+        // Run-length options (time_budget, steps), eval_every and out come from `overrides`
+        // when set there (non-zero / non-empty).
+        static std::unique_ptr<CharTrainer> resume(const std::string& checkpoint, const TrainConfig& overrides);
+
+        const TrainConfig& config() const { return config_; }
+        CharModel<float>& model() { return *model_; }
+        const CharCorpus& corpus() const { return corpus_; }
+        std::uint64_t step() const { return step_; }
+        double elapsed_seconds() const { return elapsed_; }
+        double best_val() const { return best_val_; }
+
+        StepResult train_step();
+        // Mean loss (nats/char) over the whole validation split; leaves the training state alone.
+        double evaluate();
+        void save(const std::string& path) const;
+
+        // The whole loop. Writes progress to `progress`, metrics to <out>/metrics.jsonl,
+        // checkpoints to <out>/last.ckpt and <out>/best.ckpt. Returns 0 when done, 130 when
+        // `stop` was raised (after saving), 3 when the loss became non-finite.
+        int run(std::ostream& progress, const std::atomic<bool>& stop);
+
+    private:
+        CharTrainer(const TrainConfig& config, bool fresh);
+        std::string meta_json() const;
+
+        TrainConfig config_;
+        CharCorpus corpus_;
+        std::unique_ptr<CharModel<float>> model_;
+        std::unique_ptr<Optimizer<float>> opt_;
+        std::unique_ptr<StreamBatcher> batcher_;
+        std::vector<std::int32_t> x_, y_;
+        std::uint64_t step_ = 0;   // optimizer steps done
+        std::uint64_t chunk_ = 0;  // next chunk of the epoch
+        std::uint64_t epoch_ = 0;
+        std::uint64_t data_hash_ = 0;
+        double elapsed_ = 0;       // seconds of training so far (over resumes)
+        double best_val_ = 0;      // 0 = none yet
+        std::uint64_t best_step_ = 0;
+        ClipCounter clips_;
+    };
+
+    // A trained model with its vocabulary, for sampling and evaluation.
+    struct LoadedCharModel
+    {
+        TrainConfig config;
+        Vocabulary vocab;
+        std::unique_ptr<CharModel<float>> model;
+        std::uint64_t step = 0;
+    };
+    LoadedCharModel load_char_model(const std::string& checkpoint);
+
+    // Mean nats/char of `model` on `tokens`, batched into `streams` contiguous streams.
+    double evaluate_tokens(CharModel<float>& model, const std::vector<std::int32_t>& tokens, std::size_t streams,
+                           std::size_t seq_len);
+}
+
+#endif

@@ -1,0 +1,190 @@
+// lib/checkpoint.cpp -- see checkpoint.hpp.
+#include "xrnn/checkpoint.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace xrnn
+{
+    namespace
+    {
+        constexpr char kMagic[8] = {'X', 'R', 'N', 'N', 'C', 'K', 'P', 'T'};
+
+        std::uint64_t fnv1a(const unsigned char* p, std::size_t n)
+        {
+            std::uint64_t h = 1469598103934665603ull;
+            for (std::size_t i = 0; i < n; ++i)
+            {
+                h ^= p[i];
+                h *= 1099511628211ull;
+            }
+            return h;
+        }
+
+        template <class V>
+        void put(std::string& out, V v)
+        {
+            char b[sizeof(V)];
+            std::memcpy(b, &v, sizeof(V));
+            out.append(b, sizeof(V));
+        }
+
+        // Bounds-checked reader over the file's bytes.
+        struct Reader
+        {
+            const std::string& buf;
+            std::size_t pos;
+            const std::string& path;
+
+            [[noreturn]] void truncated(const char* what) const
+            {
+                throw CheckpointError("xrnn: checkpoint '" + path + "' is truncated (ends inside " + what + ", "
+                                      + std::to_string(buf.size()) + " bytes)");
+            }
+            template <class V>
+            V get(const char* what)
+            {
+                if (buf.size() - pos < sizeof(V))
+                    truncated(what);
+                V v;
+                std::memcpy(&v, buf.data() + pos, sizeof(V));
+                pos += sizeof(V);
+                return v;
+            }
+            std::string bytes(std::uint64_t n, const char* what)
+            {
+                if (buf.size() - pos < n)
+                    truncated(what);
+                std::string s = buf.substr(pos, n);
+                pos += n;
+                return s;
+            }
+        };
+
+        std::string errno_text() { return std::strerror(errno); }
+    }
+
+    const std::vector<float>& Checkpoint::tensor(const std::string& name) const
+    {
+        for (const auto& t : tensors)
+            if (t.first == name)
+                return t.second;
+        throw CheckpointError("xrnn: checkpoint has no tensor '" + name + "'");
+    }
+
+    void save_checkpoint(const std::string& path, const Checkpoint& ckpt)
+    {
+        std::string out(kMagic, sizeof(kMagic));
+        put(out, kCheckpointVersion);
+        put(out, static_cast<std::uint64_t>(ckpt.meta_json.size()));
+        out += ckpt.meta_json;
+        put(out, static_cast<std::uint32_t>(ckpt.tensors.size()));
+        for (const auto& [name, data] : ckpt.tensors)
+        {
+            put(out, static_cast<std::uint32_t>(name.size()));
+            out += name;
+            put(out, static_cast<std::uint64_t>(data.size()));
+            out.append(reinterpret_cast<const char*>(data.data()), data.size() * sizeof(float));
+        }
+        put(out, fnv1a(reinterpret_cast<const unsigned char*>(out.data()), out.size()));
+
+        const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+        const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0)
+            throw CheckpointError("xrnn: cannot write checkpoint '" + tmp + "': " + errno_text());
+        std::size_t done = 0;
+        while (done < out.size())
+        {
+            const ssize_t w = ::write(fd, out.data() + done, out.size() - done);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+            {
+                const std::string why = errno_text();
+                ::close(fd);
+                ::unlink(tmp.c_str());
+                throw CheckpointError("xrnn: writing checkpoint '" + tmp + "' failed: " + why);
+            }
+            done += static_cast<std::size_t>(w);
+        }
+        if (::fsync(fd) != 0 || ::close(fd) != 0)
+        {
+            const std::string why = errno_text();
+            ::unlink(tmp.c_str());
+            throw CheckpointError("xrnn: flushing checkpoint '" + tmp + "' failed: " + why);
+        }
+        if (std::rename(tmp.c_str(), path.c_str()) != 0)
+        {
+            const std::string why = errno_text();
+            ::unlink(tmp.c_str());
+            throw CheckpointError("xrnn: cannot move checkpoint into place at '" + path + "': " + why);
+        }
+    }
+
+    Checkpoint load_checkpoint(const std::string& path)
+    {
+        std::FILE* f = std::fopen(path.c_str(), "rb");
+        if (!f)
+            throw CheckpointError("xrnn: cannot open checkpoint '" + path + "': " + errno_text());
+        std::string buf;
+        char chunk[1 << 16];
+        std::size_t n;
+        while ((n = std::fread(chunk, 1, sizeof(chunk), f)) > 0)
+            buf.append(chunk, n);
+        const bool err = std::ferror(f);
+        std::fclose(f);
+        if (err)
+            throw CheckpointError("xrnn: error reading checkpoint '" + path + "'");
+
+        if (buf.size() < sizeof(kMagic) || std::memcmp(buf.data(), kMagic, sizeof(kMagic)) != 0)
+            throw CheckpointError("xrnn: '" + path + "' is not an xrnn checkpoint (bad magic number)");
+        Reader r{buf, sizeof(kMagic), path};
+        const auto version = r.get<std::uint32_t>("the header");
+        if (version != kCheckpointVersion)
+            throw CheckpointError("xrnn: checkpoint '" + path + "' has format version " + std::to_string(version)
+                                  + "; this build reads version " + std::to_string(kCheckpointVersion));
+        // verify the checksum before trusting any length field further
+        if (buf.size() < r.pos + sizeof(std::uint64_t))
+            r.truncated("the header");
+        const std::size_t body = buf.size() - sizeof(std::uint64_t);
+        std::uint64_t stored;
+        std::memcpy(&stored, buf.data() + body, sizeof(stored));
+        const bool checksum_ok = fnv1a(reinterpret_cast<const unsigned char*>(buf.data()), body) == stored;
+
+        Checkpoint c;
+        try
+        {
+            const std::string body_view = buf.substr(0, body);
+            Reader br{body_view, r.pos, path};
+            c.meta_json = br.bytes(br.get<std::uint64_t>("the metadata length"), "the metadata");
+            const auto count = br.get<std::uint32_t>("the tensor count");
+            for (std::uint32_t i = 0; i < count; ++i)
+            {
+                std::string name = br.bytes(br.get<std::uint32_t>("a tensor name length"), "a tensor name");
+                const auto k = br.get<std::uint64_t>("a tensor length");
+                if (k > (body_view.size() - br.pos) / sizeof(float))
+                    br.truncated(("tensor '" + name + "'").c_str());
+                std::vector<float> data(k);
+                std::memcpy(data.data(), body_view.data() + br.pos, k * sizeof(float));
+                br.pos += k * sizeof(float);
+                c.tensors.emplace_back(std::move(name), std::move(data));
+            }
+            if (br.pos != body_view.size())
+                throw CheckpointError("xrnn: checkpoint '" + path + "' has " + std::to_string(body_view.size() - br.pos)
+                                      + " unexpected bytes after its tensors");
+        }
+        catch (const CheckpointError& e)
+        {
+            if (checksum_ok)
+                throw;
+            throw CheckpointError(std::string(e.what()) + "; its checksum does not match either");
+        }
+        if (!checksum_ok)
+            throw CheckpointError("xrnn: checkpoint '" + path
+                                  + "' is corrupted or truncated (checksum mismatch); use an earlier checkpoint");
+        return c;
+    }
+}

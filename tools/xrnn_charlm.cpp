@@ -1,0 +1,139 @@
+// tools/xrnn_charlm.cpp -- xrnn-charlm: train, sample and evaluate character-level language
+// models (a thin CLI over char_train.hpp and sampler.hpp).
+#include <xrnn/blas.hpp>
+#include <xrnn/char_train.hpp>
+#include <xrnn/checkpoint.hpp>
+#include <xrnn/sampler.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+namespace
+{
+    std::atomic<bool> g_stop{false};
+    extern "C" void on_sigint(int) { g_stop.store(true); }
+}
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"xrnn-charlm: character-level language models with xrnn (RNN / GRU / LSTM)"};
+    app.require_subcommand(1);
+
+    // ---- train
+    xrnn::TrainConfig tc;
+    std::string resume, optimizer = "adam";
+    auto* train = app.add_subcommand("train", "train a model on a text file (or resume one)");
+    train->add_option("--data", tc.data, "text file to train on (last 10% = validation)");
+    train->add_option("--cell", tc.cell, "recurrent cell")->check(CLI::IsMember({"lstm", "gru", "rnn"}))->capture_default_str();
+    train->add_option("--hidden-size", tc.hidden_size, "units per layer")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--num-layers", tc.num_layers, "stacked layers")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--embed-size", tc.embed_size, "embedding size")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--activation", tc.activation, "candidate activation (Keras `activation`)")->capture_default_str();
+    train->add_option("--recurrent-activation", tc.recurrent_activation, "gate activation (Keras `recurrent_activation`)")->capture_default_str();
+    train->add_option("--dropout", tc.dropout, "dropout between layers and before the head")->check(CLI::Range(0.0, 0.99))->capture_default_str();
+    train->add_option("--init", tc.init, "recurrent weight init")->check(CLI::IsMember({"uniform", "orthogonal", "identity"}))->capture_default_str();
+    train->add_option("--forget-bias", tc.forget_bias, "LSTM forget-gate bias (0 = PyTorch init)")->capture_default_str();
+    train->add_option("--batch-size", tc.batch_size, "streams per batch")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--seq-len", tc.seq_len, "BPTT steps per chunk")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--optimizer", optimizer, "optimizer")->check(CLI::IsMember({"adam", "rmsprop", "sgd"}))->capture_default_str();
+    train->add_option("--lr", tc.optimizer.lr, "learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--lr-decay", tc.optimizer.lr_decay, "multiply lr by this every --lr-decay-every steps")->check(CLI::Range(1e-6, 1.0))->capture_default_str();
+    train->add_option("--lr-decay-every", tc.optimizer.lr_decay_every, "steps between lr decays")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--lr-decay-start", tc.optimizer.lr_decay_start, "first step of the decay schedule")->capture_default_str();
+    train->add_option("--weight-decay", tc.optimizer.weight_decay, "decoupled weight decay")->check(CLI::NonNegativeNumber)->capture_default_str();
+    train->add_option("--momentum", tc.optimizer.momentum, "SGD momentum")->check(CLI::Range(0.0, 0.999))->capture_default_str();
+    train->add_option("--clip-norm", tc.clip_norm, "clip gradients to this global norm (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();
+    train->add_option("--clip-value", tc.clip_value, "clip each gradient entry to +-this (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();
+    train->add_option("--time-budget", tc.time_budget, "stop after this many seconds (0 = no limit)")->check(CLI::NonNegativeNumber);
+    train->add_option("--steps", tc.steps, "stop after this many steps (0 = no limit)");
+    train->add_option("--eval-every", tc.eval_every, "steps between validation + checkpoint")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--seed", tc.seed, "random seed")->capture_default_str();
+    train->add_option("--threads", tc.threads, "BLAS threads")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--out", tc.out, "output folder: last.ckpt, best.ckpt, metrics.jsonl")->capture_default_str();
+    train->add_option("--resume", resume, "continue from this checkpoint (model options come from it)");
+
+    // ---- sample
+    std::string ckpt;
+    xrnn::SampleConfig sc;
+    auto* sample = app.add_subcommand("sample", "generate text from a checkpoint");
+    sample->add_option("--checkpoint", ckpt, "checkpoint file")->required();
+    sample->add_option("--length", sc.length, "bytes to generate")->capture_default_str();
+    sample->add_option("--temperature", sc.temperature, "softmax temperature (0 = argmax)")->check(CLI::NonNegativeNumber)->capture_default_str();
+    sample->add_option("--prime", sc.prime, "text to start from");
+    sample->add_option("--seed", sc.seed, "random seed")->capture_default_str();
+
+    // ---- eval
+    std::string eval_data;
+    auto* eval = app.add_subcommand("eval", "mean loss of a checkpoint on a file");
+    eval->add_option("--checkpoint", ckpt, "checkpoint file")->required();
+    eval->add_option("--data", eval_data, "text file")->required();
+
+    CLI11_PARSE(app, argc, argv);
+
+    try
+    {
+        if (*train)
+        {
+            tc.optimizer.kind = xrnn::optimizer_from_name(optimizer);
+            std::unique_ptr<xrnn::CharTrainer> trainer;
+            if (!resume.empty())
+            {
+                xrnn::TrainConfig overrides;
+                overrides.time_budget = tc.time_budget;
+                overrides.steps = tc.steps;
+                overrides.data = tc.data;
+                overrides.out = train->count("--out") ? tc.out : "";
+                trainer = xrnn::CharTrainer::resume(resume, overrides);
+            }
+            else
+            {
+                if (tc.data.empty())
+                    throw std::invalid_argument("train needs --data FILE (or --resume CHECKPOINT)");
+                xrnn::activation_from_name(tc.activation); // fail before reading data
+                xrnn::activation_from_name(tc.recurrent_activation);
+                trainer = std::make_unique<xrnn::CharTrainer>(tc);
+            }
+            std::signal(SIGINT, on_sigint);
+            std::signal(SIGTERM, on_sigint);
+            return trainer->run(std::cerr, g_stop);
+        }
+        if (*sample)
+        {
+            auto m = xrnn::load_char_model(ckpt);
+            xrnn::blas::set_threads(1); // batch 1: threads cost more than they bring
+            xrnn::sample_text(*m.model, m.vocab, sc, [](char c) {
+                std::fputc(c, stdout);
+                if (c == '\n')
+                    std::fflush(stdout);
+            });
+            std::fputc('\n', stdout);
+            return 0;
+        }
+        if (*eval)
+        {
+            auto m = xrnn::load_char_model(ckpt);
+            const std::string text = xrnn::read_file(eval_data);
+            if (text.size() < 2)
+                throw std::invalid_argument("'" + eval_data + "' has " + std::to_string(text.size())
+                                            + " bytes; need at least 2 to evaluate");
+            const auto tokens = m.vocab.encode(text);
+            xrnn::blas::set_threads(m.config.threads);
+            const double nats = xrnn::evaluate_tokens(*m.model, tokens, 64, m.config.seq_len);
+            std::printf("%s: %.4f nats/char, %.4f bits/char over %zu chars (checkpoint step %llu)\n",
+                        eval_data.c_str(), nats, nats / std::log(2.0), tokens.size() - 1,
+                        static_cast<unsigned long long>(m.step));
+            return 0;
+        }
+    }
+    catch (const std::exception& e)
+    {
+        std::cerr << "error: " << e.what() << "\n";
+        return 2;
+    }
+    return 0;
+}
