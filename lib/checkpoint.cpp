@@ -87,7 +87,8 @@ namespace xrnn
             put(out, static_cast<std::uint32_t>(name.size()));
             out += name;
             put(out, static_cast<std::uint64_t>(data.size()));
-            out.append(reinterpret_cast<const char*>(data.data()), data.size() * sizeof(float));
+            if (!data.empty())
+                out.append(reinterpret_cast<const char*>(data.data()), data.size() * sizeof(float));
         }
         put(out, fnv1a(reinterpret_cast<const unsigned char*>(out.data()), out.size()));
 
@@ -168,7 +169,8 @@ namespace xrnn
                 if (k > (body_view.size() - br.pos) / sizeof(float))
                     br.truncated(("tensor '" + name + "'").c_str());
                 std::vector<float> data(k);
-                std::memcpy(data.data(), body_view.data() + br.pos, k * sizeof(float));
+                if (k > 0) // memcpy from/to null is undefined even for 0 bytes
+                    std::memcpy(data.data(), body_view.data() + br.pos, k * sizeof(float));
                 br.pos += k * sizeof(float);
                 c.tensors.emplace_back(std::move(name), std::move(data));
             }
