@@ -20,7 +20,16 @@ p.add_argument("--batch-size", type=int, default=32); p.add_argument("--seq-len"
 p.add_argument("--lr", type=float, default=2e-3); p.add_argument("--clip-norm", type=float, default=5.0)
 p.add_argument("--dropout", type=float, default=0.0); p.add_argument("--threads", type=int, default=2)
 p.add_argument("--seed", type=int, default=1)
+p.add_argument("--like", help="an xrnn checkpoint: take cell, sizes, batch, seq_len, lr, clip, dropout from it")
 a = p.parse_args()
+if a.like:
+    import json, struct
+    buf = open(a.like, "rb").read()
+    assert buf[:8] == b"XRNNCKPT", "not an xrnn checkpoint"
+    (n,) = struct.unpack_from("<Q", buf, 12)
+    c = json.loads(buf[20 : 20 + n])["config"]
+    for k in ("cell", "hidden_size", "num_layers", "embed_size", "batch_size", "seq_len", "lr", "clip_norm", "dropout"):
+        setattr(a, k, c[k])
 torch.set_num_threads(a.threads)
 torch.manual_seed(a.seed)
 
