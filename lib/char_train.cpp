@@ -71,7 +71,7 @@ namespace xrnn
                         {"optimizer", optimizer_name(o.kind)}, {"lr", o.lr}, {"beta1", o.beta1}, {"beta2", o.beta2},
                         {"alpha", o.alpha}, {"momentum", o.momentum}, {"eps", o.eps},
                         {"weight_decay", o.weight_decay}, {"lr_decay", o.lr_decay},
-                        {"lr_decay_every", o.lr_decay_every}, {"lr_decay_start", o.lr_decay_start},
+                        {"lr_decay_every", o.lr_decay_every}, {"lr_decay_start", o.lr_decay_start}, {"lr_min", o.lr_min},
                         {"clip_norm", c.clip_norm}, {"clip_value", c.clip_value}, {"time_budget", c.time_budget},
                         {"steps", c.steps}, {"eval_every", c.eval_every}, {"eval_batch", c.eval_batch},
                         {"seed", c.seed}, {"threads", c.threads}, {"out", c.out}};
@@ -105,6 +105,7 @@ namespace xrnn
             j.at("lr_decay").get_to(o.lr_decay);
             j.at("lr_decay_every").get_to(o.lr_decay_every);
             j.at("lr_decay_start").get_to(o.lr_decay_start);
+            j.at("lr_min").get_to(o.lr_min);
             j.at("clip_norm").get_to(c.clip_norm);
             j.at("clip_value").get_to(c.clip_value);
             j.at("time_budget").get_to(c.time_budget);

@@ -87,6 +87,10 @@ TEST_CASE("decoupled weight decay and the step schedule")
     CHECK(sched.lr_at(109) == 0.5);
     CHECK(sched.lr_at(110) == 0.25);
     CHECK(sched.lr_at(135) == 0.0625);
+    c.lr_min = 0.1;
+    xrnn::Optimizer<double> floored(c);
+    CHECK(floored.lr_at(120) == 0.125);
+    CHECK(floored.lr_at(500) == 0.1);
     CHECK_THROWS_WITH_AS(xrnn::optimizer_from_name("adamw"), doctest::Contains("adam, rmsprop, sgd"), std::invalid_argument);
     c.lr = -1;
     CHECK_THROWS_WITH_AS(xrnn::Optimizer<double>{c}, doctest::Contains("learning rate must be > 0"), std::invalid_argument);

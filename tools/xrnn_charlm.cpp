@@ -29,6 +29,7 @@ int main(int argc, char** argv)
     std::string resume, optimizer = "adam";
     auto* train = app.add_subcommand("train", "train a model on a text file (or resume one)");
     train->add_option("--data", tc.data, "text file to train on (last 10% = validation)");
+    train->add_option("--vocab", tc.vocab, "vocabulary: the bytes seen in the file, or all 256")->check(CLI::IsMember({"seen", "bytes"}))->capture_default_str();
     train->add_option("--cell", tc.cell, "recurrent cell")->check(CLI::IsMember({"lstm", "gru", "rnn"}))->capture_default_str();
     train->add_option("--hidden-size", tc.hidden_size, "units per layer")->check(CLI::PositiveNumber)->capture_default_str();
     train->add_option("--num-layers", tc.num_layers, "stacked layers")->check(CLI::PositiveNumber)->capture_default_str();
@@ -45,6 +46,7 @@ int main(int argc, char** argv)
     train->add_option("--lr-decay", tc.optimizer.lr_decay, "multiply lr by this every --lr-decay-every steps")->check(CLI::Range(1e-6, 1.0))->capture_default_str();
     train->add_option("--lr-decay-every", tc.optimizer.lr_decay_every, "steps between lr decays")->check(CLI::PositiveNumber)->capture_default_str();
     train->add_option("--lr-decay-start", tc.optimizer.lr_decay_start, "first step of the decay schedule")->capture_default_str();
+    train->add_option("--lr-min", tc.optimizer.lr_min, "floor of the decayed learning rate")->check(CLI::NonNegativeNumber)->capture_default_str();
     train->add_option("--weight-decay", tc.optimizer.weight_decay, "decoupled weight decay")->check(CLI::NonNegativeNumber)->capture_default_str();
     train->add_option("--momentum", tc.optimizer.momentum, "SGD momentum")->check(CLI::Range(0.0, 0.999))->capture_default_str();
     train->add_option("--clip-norm", tc.clip_norm, "clip gradients to this global norm (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();

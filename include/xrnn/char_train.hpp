@@ -24,6 +24,17 @@ namespace xrnn
 {
     struct TrainConfig
     {
+        // Defaults measured on tinyshakespeare (benchmarks/RESULTS.md): Adam 3e-3, then x0.85
+        // every 100 steps from step 300, floored at 2e-4.
+        TrainConfig()
+        {
+            optimizer.lr = 3e-3;
+            optimizer.lr_decay = 0.85;
+            optimizer.lr_decay_every = 100;
+            optimizer.lr_decay_start = 300;
+            optimizer.lr_min = 2e-4;
+        }
+
         std::string data;                 // text file
         std::string vocab = "seen";       // "seen" bytes or all 256 "bytes"
         // model

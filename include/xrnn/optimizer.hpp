@@ -50,10 +50,11 @@ namespace xrnn
         double momentum = 0.9;             // sgd only (rmsprop here has none, as torch's default)
         double eps = 1e-8;
         double weight_decay = 0.0;         // decoupled
-        // lr_t = lr * lr_decay^(floor(max(0, t - lr_decay_start) / lr_decay_every))
+        // lr_t = max(lr_min, lr * lr_decay^(floor(max(0, t - lr_decay_start) / lr_decay_every)))
         double lr_decay = 1.0;
         std::uint64_t lr_decay_every = 1000;
         std::uint64_t lr_decay_start = 0;
+        double lr_min = 0.0;
     };
 
     template <class T>
@@ -74,7 +75,8 @@ namespace xrnn
         {
             if (c_.lr_decay == 1.0 || t <= c_.lr_decay_start)
                 return c_.lr;
-            return c_.lr * std::pow(c_.lr_decay, static_cast<double>((t - c_.lr_decay_start) / c_.lr_decay_every));
+            const double decayed = c_.lr * std::pow(c_.lr_decay, static_cast<double>((t - c_.lr_decay_start) / c_.lr_decay_every));
+            return decayed > c_.lr_min ? decayed : c_.lr_min;
         }
 
         void step(const std::vector<ParamSpan<T>>& spans)
