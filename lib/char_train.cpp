@@ -200,9 +200,7 @@ namespace xrnn
 
     // ---------------------------------------------------------------------------------------
 
-    CharTrainer::CharTrainer(const TrainConfig& config) : CharTrainer(config, true) {}
-
-    CharTrainer::CharTrainer(const TrainConfig& config, bool fresh) : config_(config)
+    CharTrainer::CharTrainer(const TrainConfig& config) : config_(config)
     {
         XRNN_CHECK(config.batch_size > 0, "--batch-size must be > 0");
         XRNN_CHECK(config.seq_len > 0, "--seq-len must be > 0");
@@ -223,7 +221,6 @@ namespace xrnn
         opt_ = std::make_unique<Optimizer<float>>(config.optimizer);
         x_.resize(config.batch_size * config.seq_len);
         y_.resize(x_.size());
-        (void)fresh;
     }
 
     StepResult CharTrainer::train_step()
@@ -294,12 +291,9 @@ namespace xrnn
         {
             const auto& carried = model.rnn().carried_state();
             RecurrentState<float> last;
-            const std::size_t layers = carried.h.shape()[0], H = carried.h.shape()[2];
             last.h = xt::view(carried.h, xt::all(), xt::range(S - 1, S), xt::all());
             if (carried.c.size())
                 last.c = xt::view(carried.c, xt::all(), xt::range(S - 1, S), xt::all());
-            (void)layers;
-            (void)H;
             model.rnn().set_carried_state(last);
             x.assign(tokens.begin() + static_cast<std::ptrdiff_t>(S * L), tokens.end() - 1);
             y.assign(tokens.begin() + static_cast<std::ptrdiff_t>(S * L + 1), tokens.end());
@@ -335,8 +329,8 @@ namespace xrnn
         j["best_val"] = best_val_;
         j["best_step"] = best_step_;
         j["optimizer_steps"] = opt_->steps();
-        j["rng_rnn_dropout"] = rng_to_json(const_cast<CharModel<float>&>(*model_).rnn().dropout_rng());
-        j["rng_head_dropout"] = rng_to_json(const_cast<CharModel<float>&>(*model_).dropout_rng());
+        j["rng_rnn_dropout"] = rng_to_json(model_->rnn().dropout_rng());
+        j["rng_head_dropout"] = rng_to_json(model_->dropout_rng());
         const auto& s = model_->rnn().carried_state();
         j["state_shape"] = s.h.size() ? std::vector<std::size_t>(s.h.shape().begin(), s.h.shape().end())
                                       : std::vector<std::size_t>{};
@@ -347,7 +341,7 @@ namespace xrnn
     {
         Checkpoint c;
         c.meta_json = meta_json();
-        auto& m = const_cast<CharModel<float>&>(*model_);
+        auto& m = *model_; // unique_ptr: the model itself is not const here
         c.tensors.emplace_back("params", flat_params(m));
         c.tensors.emplace_back("adam_m", opt_->first_moment());
         c.tensors.emplace_back("adam_v", opt_->second_moment());
@@ -367,7 +361,7 @@ namespace xrnn
             c.out = overrides.out;
         if (!overrides.data.empty())
             c.data = overrides.data;
-        std::unique_ptr<CharTrainer> t(new CharTrainer(c, false));
+        auto t = std::make_unique<CharTrainer>(c);
         try
         {
             const json& m = p.meta;

@@ -97,7 +97,6 @@ namespace xrnn
         int run(std::ostream& progress, const std::atomic<bool>& stop);
 
     private:
-        CharTrainer(const TrainConfig& config, bool fresh);
         std::string meta_json() const;
 
         TrainConfig config_;
