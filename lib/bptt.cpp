@@ -269,14 +269,10 @@ namespace xrnn
     template <class T>
     void Recurrent<T>::forward_stateful(const Tensor3<T>& x, Tensor3<T>& y)
     {
-        XRNN_CHECK(x.dimension() == 3, "input must be 3-D (seq_len, batch, input_size)");
-        if (carried_.h.size() > 0)
-            XRNN_CHECK(carried_.h.shape()[1] == x.shape()[1],
-                       "batch size changed from " + std::to_string(carried_.h.shape()[1]) + " to "
-                           + std::to_string(x.shape()[1])
-                           + " between stateful chunks; call reset_state() first");
-        RecurrentState<T> s0 = carried_; // forward overwrites carried_ below
-        forward(x, s0, y, carried_);
+        forward_stateful(x);
+        const T* out = output_data();
+        ensure_shape(y, std::array<std::size_t, 3>{steps_, batch_, config_.hidden_size});
+        std::copy(out, out + y.size(), y.data());
     }
 
     template <class T>

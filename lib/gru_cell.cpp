@@ -138,12 +138,7 @@ namespace xrnn
         if (dh0)
             std::copy(dh, dh + BH, dh0);
 
-        blas::gemm<T>(true, false, G, I, S * B, T(1), dgx, G, cache.x, I, T(1), g.w_ih, I);
-        blas::gemm<T>(true, false, G, H, S * B, T(1), dgh, G, cache.h.data(), H, T(1), g.w_hh, H);
-        kernels::add_column_sums(g.b_ih, dgx, S * B, G, G);
-        kernels::add_column_sums(g.b_hh, dgh, S * B, G, G);
-        if (dx)
-            blas::gemm<T>(false, false, S * B, I, G, T(1), dgx, G, p.w_ih, I, T(0), dx, I);
+        kernels::layer_weight_backward(g, dx, dgx, dgh, cache.x, cache.h.data(), p, S * B, G, I, H);
     }
 
     template void gru_forward<float>(GruCache<float>&, const LayerParams<float>&, const float*,

@@ -2,6 +2,9 @@
 #ifndef XRNN_LIB_KERNELS_HPP
 #define XRNN_LIB_KERNELS_HPP
 
+#include "xrnn/blas.hpp"
+#include "xrnn/layer.hpp"
+
 #include <algorithm>
 #include <cstddef>
 
@@ -29,6 +32,21 @@ namespace xrnn::kernels
             for (std::size_t c = 0; c < cols; ++c)
                 db[c] += row[c];
         }
+    }
+
+    // The end of every layer's backward: with dgx (T*B, G) = dL/d(input-side pre-activations),
+    // dgh (T*B, G) = dL/d(W_hh h + b_hh), x (T*B, I) the layer input and h (T*B, H) the hidden
+    // states h[0..T-1], the weight gradients are single GEMMs over all T*B rows, and dx is written.
+    template <class T>
+    void layer_weight_backward(const LayerGrads<T>& g, T* dx, const T* dgx, const T* dgh, const T* x, const T* h,
+                               const LayerParams<T>& p, std::size_t rows, std::size_t G, std::size_t I, std::size_t H)
+    {
+        blas::gemm<T>(true, false, G, I, rows, T(1), dgx, G, x, I, T(1), g.w_ih, I);
+        blas::gemm<T>(true, false, G, H, rows, T(1), dgh, G, h, H, T(1), g.w_hh, H);
+        add_column_sums(g.b_ih, dgx, rows, G, G);
+        add_column_sums(g.b_hh, dgh, rows, G, G);
+        if (dx)
+            blas::gemm<T>(false, false, rows, I, G, T(1), dgx, G, p.w_ih, I, T(0), dx, I);
     }
 
     // dst = src, or zeros when src is null

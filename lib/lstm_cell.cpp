@@ -148,13 +148,8 @@ namespace xrnn
         if (dc0)
             std::copy(dc, dc + BH, dc0);
 
-        // weight gradients over all T*B rows at once
-        blas::gemm<T>(true, false, G, I, S * B, T(1), dgates, G, cache.x, I, T(1), g.w_ih, I);
-        blas::gemm<T>(true, false, G, H, S * B, T(1), dgates, G, cache.h.data(), H, T(1), g.w_hh, H);
-        kernels::add_column_sums(g.b_ih, dgates, S * B, G, G);
-        kernels::add_column_sums(g.b_hh, dgates, S * B, G, G);
-        if (dx)
-            blas::gemm<T>(false, false, S * B, I, G, T(1), dgates, G, p.w_ih, I, T(0), dx, I);
+        // input and hidden side share the gate gradients: W_ih x and W_hh h enter the sum alike
+        kernels::layer_weight_backward(g, dx, dgates, dgates, cache.x, cache.h.data(), p, S * B, G, I, H);
     }
 
     template void lstm_forward<float>(LstmCache<float>&, const LayerParams<float>&, const float*,

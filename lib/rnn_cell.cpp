@@ -67,12 +67,7 @@ namespace xrnn
         if (dh0)
             std::copy(dh, dh + BH, dh0);
 
-        blas::gemm<T>(true, false, H, I, S * B, T(1), dpre, H, cache.x, I, T(1), g.w_ih, I);
-        blas::gemm<T>(true, false, H, H, S * B, T(1), dpre, H, cache.h.data(), H, T(1), g.w_hh, H);
-        kernels::add_column_sums(g.b_ih, dpre, S * B, H, H);
-        kernels::add_column_sums(g.b_hh, dpre, S * B, H, H);
-        if (dx)
-            blas::gemm<T>(false, false, S * B, I, H, T(1), dpre, H, p.w_ih, I, T(0), dx, I);
+        kernels::layer_weight_backward(g, dx, dpre, dpre, cache.x, cache.h.data(), p, S * B, H, I, H);
     }
 
     template void rnn_forward<float>(RnnCache<float>&, const LayerParams<float>&, const float*,
