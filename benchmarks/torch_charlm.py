@@ -20,6 +20,8 @@ p.add_argument("--batch-size", type=int, default=32); p.add_argument("--seq-len"
 p.add_argument("--lr", type=float, default=2e-3); p.add_argument("--clip-norm", type=float, default=5.0)
 p.add_argument("--dropout", type=float, default=0.0); p.add_argument("--threads", type=int, default=2)
 p.add_argument("--seed", type=int, default=1)
+p.add_argument("--lr-decay", type=float, default=1.0); p.add_argument("--lr-decay-every", type=int, default=1000)
+p.add_argument("--lr-decay-start", type=int, default=0); p.add_argument("--lr-min", type=float, default=0.0)
 p.add_argument("--like", help="an xrnn checkpoint: take cell, sizes, batch, seq_len, lr, clip, dropout from it")
 a = p.parse_args()
 if a.like:
@@ -28,7 +30,8 @@ if a.like:
     assert buf[:8] == b"XRNNCKPT", "not an xrnn checkpoint"
     (n,) = struct.unpack_from("<Q", buf, 12)
     c = json.loads(buf[20 : 20 + n])["config"]
-    for k in ("cell", "hidden_size", "num_layers", "embed_size", "batch_size", "seq_len", "lr", "clip_norm", "dropout"):
+    for k in ("cell", "hidden_size", "num_layers", "embed_size", "batch_size", "seq_len", "lr", "clip_norm", "dropout",
+              "lr_decay", "lr_decay_every", "lr_decay_start", "lr_min"):
         setattr(a, k, c[k])
 torch.set_num_threads(a.threads)
 torch.manual_seed(a.seed)
@@ -94,6 +97,10 @@ while time.perf_counter() - t0 < a.seconds:
     if k >= chunks:
         k, h = 0, None
     pos = starts[None, :] + k * T + torch.arange(T)[:, None]
+    t = step + 1  # xrnn's step schedule: lr * decay^floor((t - start) / every), floored at lr_min
+    lr = a.lr if a.lr_decay == 1.0 or t <= a.lr_decay_start else max(a.lr_min, a.lr * a.lr_decay ** ((t - a.lr_decay_start) // a.lr_decay_every))
+    for g in opt.param_groups:
+        g["lr"] = lr
     out, h = m(train[pos], detach(h))
     loss = lossf(out.view(-1, V), train[pos + 1].view(-1))
     opt.zero_grad(set_to_none=True)
@@ -103,5 +110,5 @@ while time.perf_counter() - t0 < a.seconds:
     k += 1; step += 1
 train_s = time.perf_counter() - t0
 v = evaluate()
-print(f"torch {torch.__version__} {a.cell} {a.num_layers}x{a.hidden_size} B={B} T={T} lr={a.lr} dropout={a.dropout}: "
+print(f"torch {torch.__version__} {a.cell} {a.num_layers}x{a.hidden_size} B={B} T={T} lr={a.lr} (decay {a.lr_decay}/{a.lr_decay_every} from {a.lr_decay_start}, min {a.lr_min}) dropout={a.dropout}: "
       f"{step} steps in {train_s:.0f} s ({step * B * T / train_s:.0f} tok/s), val {v:.4f} nats/char")
