@@ -222,8 +222,10 @@ namespace xrnn
         for (auto& buf : dbuf_)
             ensure_shape(buf, std::array<std::size_t, 3>{S, B, H});
         const T* dyl = dy;
+        traces_.resize(trace_on_ ? L : 0);
         for (std::size_t l = L; l-- > 0;)
         {
+            FlowTrace* trace = trace_on_ ? &traces_[l] : nullptr;
             T* dxl = l == 0 ? dx : dbuf_[l % 2].data();
             const T* dhl = dhT ? dhT + l * BH : nullptr;
             const T* dcl = dcT ? dcT + l * BH : nullptr;
@@ -232,12 +234,15 @@ namespace xrnn
             switch (config_.cell)
             {
             case CellKind::rnn:
+                rnn_[l].trace = trace;
                 rnn_backward(layer_grads(l), dxl, dh0l, dyl, dhl, rnn_[l], layer_params(l));
                 break;
             case CellKind::gru:
+                gru_[l].trace = trace;
                 gru_backward(layer_grads(l), dxl, dh0l, dyl, dhl, gru_[l], layer_params(l));
                 break;
             case CellKind::lstm:
+                lstm_[l].trace = trace;
                 lstm_backward(layer_grads(l), dxl, dh0l, dc0l, dyl, dhl, dcl, lstm_[l], layer_params(l));
                 break;
             }

@@ -94,6 +94,9 @@ namespace xrnn
         T* dgh = cache.dgh.data();
         T* dh = cache.dh.data();
         kernels::copy_or_zero(dh, dhT, BH);
+        FlowTrace* trace = cache.trace;
+        if (trace)
+            trace->reset(S, false);
 
         for (std::size_t t = S; t-- > 0;)
         {
@@ -104,6 +107,8 @@ namespace xrnn
             const T* dyt = dy + t * BH;
             T* dgxt = dgx + t * B * G;
             T* dght = dgh + t * B * G;
+            if (trace)
+                trace->add_state(t + 1, dh, dyt, static_cast<const T*>(nullptr), B, H);
             for (std::size_t b = 0; b < B; ++b)
             {
                 const T* r = gt + b * G;
@@ -135,6 +140,8 @@ namespace xrnn
             // dh[t] = direct path + dgh[t] W_hh
             blas::gemm<T>(false, false, B, H, G, T(1), dght, G, p.w_hh, H, T(1), dh, H);
         }
+        if (trace)
+            trace->add_state(0, dh, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), B, H);
         if (dh0)
             std::copy(dh, dh + BH, dh0);
 

@@ -96,6 +96,9 @@ namespace xrnn
         T* dc = cache.dc.data();
         kernels::copy_or_zero(dh, dhT, BH);
         kernels::copy_or_zero(dc, dcT, BH);
+        FlowTrace* trace = cache.trace;
+        if (trace)
+            trace->reset(S, true);
 
         for (std::size_t t = S; t-- > 0;)
         {
@@ -103,6 +106,8 @@ namespace xrnn
             const T* pt = have_pre ? cache.pre.data() + t * B * G : nullptr;
             T* dgt = dgates + t * B * G;
             const T* dyt = dy + t * BH;
+            if (trace)
+                trace->add_state(t + 1, dh, dyt, static_cast<const T*>(dc), B, H);
             for (std::size_t b = 0; b < B; ++b)
             {
                 const T* row = gt + b * G;
@@ -128,6 +133,8 @@ namespace xrnn
                     dhrow[j] = dht * go[j]; // reuse dh as d(a(c')) for the next pass
                 }
                 activation_backward(act, dhrow, dhrow, cnext, ac, H); // d(a(c'))/dc'
+                if (trace)
+                    trace->add_cell_total_row(t + 1, dcrow, dhrow, B, H);
                 for (std::size_t j = 0; j < H; ++j)
                 {
                     const T dct = dcrow[j] + dhrow[j];
@@ -142,6 +149,11 @@ namespace xrnn
             }
             // dh[t] = dgates[t] W_hh  (B, 4H) x (4H, H)
             blas::gemm<T>(false, false, B, H, G, T(1), dgt, G, p.w_hh, H, T(0), dh, H);
+        }
+        if (trace)
+        {
+            trace->add_state(0, dh, static_cast<const T*>(nullptr), static_cast<const T*>(dc), B, H);
+            trace->c_total[0] = trace->c_carry[0];
         }
         if (dh0)
             std::copy(dh, dh + BH, dh0);

@@ -52,11 +52,16 @@ namespace xrnn
         T* dpre = cache.dpre.data();
         T* dh = cache.dh.data();
         kernels::copy_or_zero(dh, dhT, BH);
+        FlowTrace* trace = cache.trace;
+        if (trace)
+            trace->reset(S, false);
 
         for (std::size_t t = S; t-- > 0;)
         {
             T* dpt = dpre + t * BH;
             const T* dyt = dy + t * BH;
+            if (trace)
+                trace->add_state(t + 1, dh, dyt, static_cast<const T*>(nullptr), B, H);
             for (std::size_t i = 0; i < BH; ++i)
                 dpt[i] = dh[i] + dyt[i];
             activation_backward(cache.activation, dpt, dpt,
@@ -64,6 +69,8 @@ namespace xrnn
                                 cache.h.data() + (t + 1) * BH, BH);
             blas::gemm<T>(false, false, B, H, H, T(1), dpt, H, p.w_hh, H, T(0), dh, H);
         }
+        if (trace)
+            trace->add_state(0, dh, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), B, H);
         if (dh0)
             std::copy(dh, dh + BH, dh0);
 

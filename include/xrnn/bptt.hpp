@@ -89,6 +89,12 @@ namespace xrnn
         // Keep pre-activations in the caches even when no derivative needs them.
         void set_keep_preactivations(bool keep) { keep_pre_ = keep; }
 
+        // Gradient-flow trace: when on, every backward fills one FlowTrace per layer with the
+        // per-step adjoint norms (grad_monitor.hpp); off costs nothing.
+        void set_flow_trace(bool on) { trace_on_ = on; }
+        bool flow_trace() const { return trace_on_; }
+        const std::vector<FlowTrace>& flow_traces() const { return traces_; }
+
         // Caches of the last forward, one per layer, for diagnostics (only the kind in use
         // is filled).
         const std::vector<RnnCache<T>>& rnn_caches() const { return rnn_; }
@@ -119,6 +125,8 @@ namespace xrnn
         RecurrentState<T> carried_;   // truncated BPTT state
         std::size_t steps_ = 0, batch_ = 0; // of the last forward; 0 = none
         bool keep_pre_ = false;
+        bool trace_on_ = false;
+        std::vector<FlowTrace> traces_; // per layer, of the last traced backward
     };
 }
 

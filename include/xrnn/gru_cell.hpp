@@ -11,6 +11,7 @@
 #define XRNN_GRU_CELL_HPP
 
 #include "xrnn/activation.hpp"
+#include "xrnn/flow_trace.hpp"
 #include "xrnn/layer.hpp"
 #include "xrnn/tensor.hpp"
 
@@ -30,6 +31,7 @@ namespace xrnn
         Tensor3<T> dgx;       // (T, B, 3H) dL/d(input-side pre-activations)
         Tensor3<T> dgh;       // (T, B, 3H) dL/d(W_hh h + b_hh): r, z as dgx; n part times r
         Tensor2<T> dh;        // (B, H)
+        FlowTrace* trace = nullptr; // when set, backward records per-step adjoint norms into it
     };
 
     template <class T>

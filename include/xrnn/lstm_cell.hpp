@@ -14,6 +14,7 @@
 #define XRNN_LSTM_CELL_HPP
 
 #include "xrnn/activation.hpp"
+#include "xrnn/flow_trace.hpp"
 #include "xrnn/layer.hpp"
 #include "xrnn/tensor.hpp"
 
@@ -35,6 +36,7 @@ namespace xrnn
         Tensor3<T> dgates; // (T, B, 4H) gradient w.r.t. the gate pre-activations
         Tensor2<T> dh, dc; // (B, H)
         Tensor1<T> bias;   // (4H) b_ih + b_hh
+        FlowTrace* trace = nullptr; // when set, backward records per-step adjoint norms into it
     };
 
     // Runs the layer over x (T, B, I) from state (h0, c0) (each (B, H); null = zeros).

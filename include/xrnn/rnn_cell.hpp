@@ -6,6 +6,7 @@
 #define XRNN_RNN_CELL_HPP
 
 #include "xrnn/activation.hpp"
+#include "xrnn/flow_trace.hpp"
 #include "xrnn/layer.hpp"
 #include "xrnn/tensor.hpp"
 
@@ -22,6 +23,7 @@ namespace xrnn
         Tensor3<T> dpre;      // (T, B, H) dL/d(pre-activations)
         Tensor2<T> dh;        // (B, H)
         Tensor1<T> bias;      // (H) b_ih + b_hh
+        FlowTrace* trace = nullptr; // when set, backward records per-step adjoint norms into it
     };
 
     template <class T>

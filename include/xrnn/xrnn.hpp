@@ -6,6 +6,8 @@
 #include "xrnn/blas.hpp"
 #include "xrnn/bptt.hpp"
 #include "xrnn/check.hpp"
+#include "xrnn/flow_trace.hpp"
+#include "xrnn/grad_monitor.hpp"
 #include "xrnn/gru_cell.hpp"
 #include "xrnn/init.hpp"
 #include "xrnn/layer.hpp"
@@ -13,6 +15,7 @@
 #include "xrnn/params.hpp"
 #include "xrnn/random.hpp"
 #include "xrnn/rnn_cell.hpp"
+#include "xrnn/tasks.hpp"
 #include "xrnn/tensor.hpp"
 
 #endif

@@ -1,0 +1,381 @@
+// lib/grad_monitor.cpp -- turns per-step adjoint norms (FlowTrace) and parameter gradients into
+// a MonitorReport with a diagnosis; JSON output for the char-LM log and the study tool.
+#include "xrnn/grad_monitor.hpp"
+
+#include "xrnn/activation.hpp"
+#include "xrnn/random.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace xrnn
+{
+    namespace
+    {
+        constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
+        constexpr double inf_v = std::numeric_limits<double>::infinity();
+
+        double norm_of(const double* v, std::size_t n)
+        {
+            double s = 0;
+            for (std::size_t i = 0; i < n; ++i)
+                s += v[i] * v[i];
+            return std::sqrt(s);
+        }
+
+        template <class T>
+        double norm_of(const T* v, std::size_t n, std::size_t stride, std::size_t count)
+        {
+            // `count` rows of length n, `stride` apart; summed in double
+            double s = 0;
+            for (std::size_t r = 0; r < count; ++r)
+                for (std::size_t i = 0; i < n; ++i)
+                {
+                    const double x = static_cast<double>(v[r * stride + i]);
+                    s += x * x;
+                }
+            return std::sqrt(s);
+        }
+
+        const char* gate_names(CellKind k)
+        {
+            return k == CellKind::rnn ? "" : (k == CellKind::gru ? "rzn" : "ifgo");
+        }
+
+        bool is_recurrent_tensor(const std::string& name)
+        {
+            for (const char* p : {"weight_ih_l", "weight_hh_l", "bias_ih_l", "bias_hh_l"})
+                if (name.rfind(p, 0) == 0)
+                    return true;
+            return false;
+        }
+    }
+
+    std::string diagnosis_name(FlowDiagnosis d)
+    {
+        switch (d)
+        {
+        case FlowDiagnosis::healthy:
+            return "healthy";
+        case FlowDiagnosis::vanishing:
+            return "vanishing";
+        case FlowDiagnosis::exploding:
+            return "exploding";
+        }
+        return "?";
+    }
+
+    template <class T>
+    double sigma_max(const T* a, std::size_t rows, std::size_t cols, std::size_t iterations)
+    {
+        if (rows == 0 || cols == 0)
+            return 0;
+        // power iteration on A^T A from a fixed pseudo-random start (never orthogonal to the top
+        // singular vector in practice); stops when the estimate settles to 1e-12
+        std::vector<double> v(cols), u(rows);
+        Rng rng(0x5157u);
+        for (auto& x : v)
+            x = rng.normal();
+        double sigma = 0;
+        for (std::size_t it = 0; it < iterations; ++it)
+        {
+            const double vn = norm_of(v.data(), cols);
+            if (!(vn > 0) || !std::isfinite(vn))
+                return std::isfinite(vn) ? 0.0 : nan_v;
+            for (auto& x : v)
+                x /= vn;
+            for (std::size_t r = 0; r < rows; ++r)
+            {
+                double s = 0;
+                for (std::size_t c = 0; c < cols; ++c)
+                    s += static_cast<double>(a[r * cols + c]) * v[c];
+                u[r] = s;
+            }
+            const double next = norm_of(u.data(), rows); // ||A v|| with ||v|| = 1: a lower bound
+            std::fill(v.begin(), v.end(), 0.0);
+            for (std::size_t r = 0; r < rows; ++r)
+                for (std::size_t c = 0; c < cols; ++c)
+                    v[c] += static_cast<double>(a[r * cols + c]) * u[r];
+            const bool settled = std::abs(next - sigma) <= 1e-12 * next;
+            sigma = next;
+            if (settled)
+                break;
+        }
+        return sigma;
+    }
+
+    GradMonitor::GradMonitor(MonitorThresholds thresholds)
+        : thresholds_(thresholds), clips_(std::max<std::size_t>(thresholds.window, 1))
+    {
+        XRNN_CHECK(thresholds.epsilon > 0 && thresholds.epsilon < 1,
+                   "monitor epsilon must be in (0, 1), got " + std::to_string(thresholds.epsilon));
+        XRNN_CHECK(thresholds.window > 0, "monitor window must be at least 1 step");
+    }
+
+    void GradMonitor::record_step(const ClipResult& clip)
+    {
+        clips_.record(clip.clipped);
+        norms_.push_back(clip.norm_before);
+        while (norms_.size() > thresholds_.window)
+            norms_.pop_front();
+    }
+
+    double GradMonitor::median_norm() const
+    {
+        std::vector<double> v;
+        for (double n : norms_)
+            if (std::isfinite(n))
+                v.push_back(n);
+        if (v.empty())
+            return 0;
+        auto mid = v.begin() + static_cast<long>(v.size() / 2);
+        std::nth_element(v.begin(), mid, v.end());
+        return *mid;
+    }
+
+    LayerFlowReport analyse_flow(const FlowTrace& tr, const MonitorThresholds& th, bool final_step_loss)
+    {
+        LayerFlowReport r;
+        const std::size_t T = tr.steps();
+        r.steps = T;
+        r.dh.assign(tr.h_total.begin() + (T ? 1 : 0), tr.h_total.end());
+        if (!tr.c_total.empty())
+            r.dc.assign(tr.c_total.begin() + 1, tr.c_total.end());
+        bool nonfinite = false;
+        for (std::size_t s = 0; s <= T && T; ++s)
+            nonfinite = nonfinite || !std::isfinite(tr.state_total[s]) || !std::isfinite(tr.state_carry[s]);
+
+        // step gains: step t maps the adjoint of state t to that of state t-1
+        r.step_gain.assign(T, nan_v);
+        double log_sum = 0;
+        std::size_t n_gain = 0;
+        bool zero_gain = false;
+        for (std::size_t t = 1; t <= T; ++t)
+        {
+            const double in = tr.state_total[t], out = tr.state_carry[t - 1];
+            if (!(in > 0) || !std::isfinite(in) || !std::isfinite(out))
+                continue; // no gradient reached this step (or it is not a number)
+            const double g = out / in;
+            r.step_gain[t - 1] = g;
+            r.omega += (g - 1) * (g - 1);
+            if (g == 0)
+                zero_gain = true;
+            else
+                log_sum += std::log(g);
+            ++n_gain;
+        }
+        r.step_gain_mean = n_gain == 0 ? nan_v : (zero_gain ? 0.0 : std::exp(log_sum / double(n_gain)));
+        const double eta = r.step_gain_mean;
+        r.horizon_extrapolated = !(eta >= 0) ? nan_v
+                               : eta >= 1    ? inf_v
+                               : eta == 0    ? 0.0
+                                             : std::log(th.epsilon) / std::log(eta);
+
+        r.log10_decay = r.per_step_rate = nan_v;
+        if (final_step_loss && T >= 2)
+        {
+            const double first = r.dh.front(), last = r.dh.back();
+            if (last > 0 && std::isfinite(last) && std::isfinite(first))
+            {
+                r.log10_decay = first > 0 ? std::log10(first / last) : -inf_v;
+                r.per_step_rate = std::pow(10.0, r.log10_decay / double(T - 1));
+                for (std::size_t k = 1; k < T; ++k)
+                    if (r.dh[T - 1 - k] < th.epsilon * last)
+                    {
+                        r.horizon = static_cast<long>(k);
+                        break;
+                    }
+            }
+        }
+
+        const std::size_t dep = th.dependency_length ? th.dependency_length : T;
+        const double lag = dep > 1 ? double(dep - 1) : 1.0;
+        if (nonfinite)
+        {
+            r.diagnosis = FlowDiagnosis::exploding;
+            r.flags.push_back("nonfinite");
+        }
+        else if (eta > 0 && lag * std::log10(eta) > th.growth_log10)
+            r.diagnosis = FlowDiagnosis::exploding;
+        else if (eta == 0 || (eta > 0 && lag * std::log10(eta) < std::log10(th.epsilon)))
+            r.diagnosis = FlowDiagnosis::vanishing;
+        return r;
+    }
+
+    template <class T>
+    MonitorReport GradMonitor::report(std::size_t step, const Recurrent<T>& rnn,
+                                      const std::vector<NamedParams<T>>& params,
+                                      const ClipResult& clip, bool final_step_loss) const
+    {
+        const RecurrentConfig& cfg = rnn.config();
+        XRNN_CHECK(rnn.flow_trace() && rnn.flow_traces().size() == cfg.num_layers,
+                   "GradMonitor::report needs a backward run with set_flow_trace(true)");
+        MonitorReport r;
+        r.step = step;
+        r.final_step_loss = final_step_loss;
+        r.global_norm = clip.norm_before;
+        r.global_norm_post = clip.norm_after;
+        r.clipped = clip.clipped;
+        r.clip_count = clip_count();
+        r.clip_fraction = clip_fraction();
+        r.median_norm = median_norm();
+        r.norm_spike = r.median_norm > 0 && clip.norm_before > thresholds_.spike_factor * r.median_norm;
+
+        const std::size_t H = cfg.hidden_size, G = gate_count(cfg.cell);
+        const char* gates = gate_names(cfg.cell);
+        for (const auto& np : params)
+        {
+            const ParamSet<T>& set = *np.set;
+            for (std::size_t i = 0; i < set.count(); ++i)
+            {
+                const ParamInfo& info = set.table()[i];
+                const T* g = set.grad(i);
+                for (std::size_t k = 0; k < info.size; ++k)
+                    r.nonfinite += !std::isfinite(static_cast<double>(g[k]));
+                r.tensors.push_back({np.prefix + info.name, norm_of(g, info.size, 0, 1)});
+                // per gate block: the first axis holds G blocks of H rows
+                if (G > 1 && &set == &rnn.params() && is_recurrent_tensor(info.name))
+                {
+                    const std::size_t cols = info.shape.size() > 1 ? info.shape[1] : 1;
+                    for (std::size_t b = 0; b < G; ++b)
+                        r.tensors.push_back({np.prefix + info.name + "[" + gates[b] + "]",
+                                             norm_of(g + b * H * cols, H * cols, 0, 1)});
+                }
+            }
+        }
+
+        const double gamma = max_slope(cfg.activation);
+        for (std::size_t l = 0; l < cfg.num_layers; ++l)
+        {
+            LayerFlowReport lr = analyse_flow(rnn.flow_traces()[l], thresholds_, final_step_loss);
+            lr.layer = l;
+            const T* w_hh = rnn.params().value(rnn.params().index("weight_hh_l" + std::to_string(l)));
+            const std::size_t block = cfg.cell == CellKind::rnn ? 0 : 2; // candidate block n / g
+            lr.sigma_max = sigma_max(w_hh + block * H * H, H, H);
+            lr.gamma = gamma;
+            lr.sigma_gamma = lr.sigma_max * gamma;
+            const std::size_t dep = thresholds_.dependency_length ? thresholds_.dependency_length : lr.steps;
+            if (cfg.cell == CellKind::rnn)
+            {
+                if (lr.sigma_gamma < 1)
+                    lr.flags.push_back("vanishing_guaranteed");
+                else if (lr.sigma_gamma > 1)
+                    lr.flags.push_back("explosion_possible");
+            }
+            if (cfg.cell == CellKind::lstm && l < rnn.lstm_caches().size())
+            {
+                const LstmCache<T>& c = rnn.lstm_caches()[l];
+                const std::size_t rows = c.dims.steps * c.dims.batch;
+                double s = 0;
+                for (std::size_t row = 0; row < rows; ++row)
+                    for (std::size_t j = 0; j < H; ++j)
+                        s += static_cast<double>(c.gates.data()[row * 4 * H + H + j]);
+                lr.forget_mean = rows ? s / double(rows * H) : -1;
+                if (lr.forget_mean >= 0 && std::pow(lr.forget_mean, double(dep)) < thresholds_.epsilon)
+                    lr.flags.push_back("forget_gate_vanishing");
+            }
+            if (r.nonfinite > 0 || r.norm_spike)
+            {
+                lr.diagnosis = FlowDiagnosis::exploding;
+                lr.flags.push_back(r.nonfinite > 0 ? "nonfinite_gradient" : "norm_spike");
+            }
+            r.layers.push_back(std::move(lr));
+        }
+        for (const auto& lr : r.layers)
+            if (static_cast<int>(lr.diagnosis) > static_cast<int>(r.diagnosis))
+                r.diagnosis = lr.diagnosis;
+        return r;
+    }
+
+    std::string MonitorReport::summary() const
+    {
+        std::ostringstream os;
+        os << diagnosis_name(diagnosis);
+        for (const auto& l : layers)
+        {
+            if (l.diagnosis == FlowDiagnosis::healthy)
+                continue;
+            os << " (layer " << l.layer << ": gain/step " << l.step_gain_mean << ", horizon ";
+            if (std::isfinite(l.horizon_extrapolated))
+                os << static_cast<long>(std::lround(l.horizon_extrapolated));
+            else
+                os << "inf";
+            os << " steps";
+            for (const auto& f : l.flags)
+                os << ", " << f;
+            os << ")";
+        }
+        if (nonfinite)
+            os << " [" << nonfinite << " non-finite gradient entries]";
+        if (norm_spike)
+            os << " [global norm " << global_norm << " > " << median_norm << " median]";
+        return os.str();
+    }
+
+    std::string monitor_json(const MonitorReport& r)
+    {
+        using json = nlohmann::json;
+        auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+        auto log10s = [](const std::vector<double>& v) {
+            json a = json::array();
+            for (double x : v)
+                a.push_back(x > 0 && std::isfinite(x) ? json(std::log10(x)) : json(nullptr));
+            return a;
+        };
+        json j;
+        j["step"] = r.step;
+        j["final_step_loss"] = r.final_step_loss;
+        j["global_norm"] = num(r.global_norm);
+        j["global_norm_post"] = num(r.global_norm_post);
+        j["clipped"] = r.clipped;
+        j["clip_count"] = r.clip_count;
+        j["clip_fraction"] = r.clip_fraction;
+        j["median_norm"] = num(r.median_norm);
+        j["nonfinite"] = r.nonfinite;
+        j["norm_spike"] = r.norm_spike;
+        j["diagnosis"] = diagnosis_name(r.diagnosis);
+        json tensors = json::object();
+        for (const auto& t : r.tensors)
+            tensors[t.name] = num(t.norm);
+        j["tensor_norms"] = tensors;
+        json layers = json::array();
+        for (const auto& l : r.layers)
+        {
+            json o;
+            o["layer"] = l.layer;
+            o["diagnosis"] = diagnosis_name(l.diagnosis);
+            o["flags"] = l.flags;
+            o["steps"] = l.steps;
+            o["step_gain_mean"] = num(l.step_gain_mean);
+            o["omega"] = num(l.omega);
+            o["log10_decay"] = std::isnan(l.log10_decay) ? json(nullptr)
+                             : std::isinf(l.log10_decay) ? json("-inf") : json(l.log10_decay);
+            o["per_step_rate"] = num(l.per_step_rate);
+            o["horizon"] = l.horizon;
+            o["horizon_extrapolated"] = std::isinf(l.horizon_extrapolated) ? json("inf") : num(l.horizon_extrapolated);
+            o["sigma_max"] = num(l.sigma_max);
+            o["gamma"] = num(l.gamma);
+            o["sigma_gamma"] = num(l.sigma_gamma);
+            if (l.forget_mean >= 0)
+                o["forget_mean"] = l.forget_mean;
+            o["log10_dh"] = log10s(l.dh);
+            if (!l.dc.empty())
+                o["log10_dc"] = log10s(l.dc);
+            layers.push_back(o);
+        }
+        j["layers"] = layers;
+        return j.dump();
+    }
+
+    template double sigma_max<float>(const float*, std::size_t, std::size_t, std::size_t);
+    template double sigma_max<double>(const double*, std::size_t, std::size_t, std::size_t);
+    template MonitorReport GradMonitor::report<float>(std::size_t, const Recurrent<float>&,
+                                                      const std::vector<NamedParams<float>>&,
+                                                      const ClipResult&, bool) const;
+    template MonitorReport GradMonitor::report<double>(std::size_t, const Recurrent<double>&,
+                                                       const std::vector<NamedParams<double>>&,
+                                                       const ClipResult&, bool) const;
+}
