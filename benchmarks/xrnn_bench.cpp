@@ -5,6 +5,7 @@
 #include <xrnn/blas.hpp>
 #include <xrnn/char_model.hpp>
 #include <xrnn/clip.hpp>
+#include <xrnn/grad_monitor.hpp>
 #include <xrnn/optimizer.hpp>
 
 #include <CLI/CLI.hpp>
@@ -30,6 +31,8 @@ int main(int argc, char** argv)
     app.add_option("--activation", activation)->capture_default_str();
     app.add_option("--recurrent-activation", recurrent_activation)->capture_default_str();
     app.add_option("--seconds", seconds, "timed duration")->capture_default_str();
+    std::size_t monitor_every = 0;
+    app.add_option("--monitor-every", monitor_every, "gradient-flow report every N steps (0 = off), to measure its cost")->capture_default_str();
     CLI11_PARSE(app, argc, argv);
 
     xrnn::blas::set_threads(threads);
@@ -52,12 +55,21 @@ int main(int argc, char** argv)
         x[i] = static_cast<std::int32_t>(rng.below(V));
         y[i] = static_cast<std::int32_t>(rng.below(V));
     }
+    xrnn::GradMonitor monitor;
+    std::size_t steps_done = 0, reports = 0;
     auto step = [&] {
+        const bool monitored = monitor_every > 0 && ++steps_done % monitor_every == 0;
+        model.rnn().set_flow_trace(monitored);
         model.reset_state(); // like the peer: every step starts from a zero state
         model.zero_grad();
         model.forward(x.data(), y.data(), T, B, true);
         const auto spans = model.spans();
-        xrnn::clip_by_global_norm(spans, 5.0);
+        const auto clip = xrnn::clip_by_global_norm(spans, 5.0);
+        if (monitor_every > 0)
+            monitor.record_step(clip);
+        if (monitored)
+            reports += monitor.report(steps_done, model.rnn(), {{"", &model.own_params()}, {"rnn.", &model.rnn().params()}},
+                                      clip, false).layers.size() > 0;
         opt.step(spans);
     };
     for (int i = 0; i < 3; ++i)
@@ -75,6 +87,8 @@ int main(int argc, char** argv)
     const double tps = static_cast<double>(n * B * T) / dt;
     std::printf("xrnn %s H=%zu L=%zu B=%zu T=%zu threads=%d act=%s/%s: %.2f ms/step\n", cell.c_str(), H, L, B, T,
                 threads, activation.c_str(), recurrent_activation.c_str(), dt / static_cast<double>(n) * 1e3);
+    if (monitor_every > 0)
+        std::printf("gradient monitor: every %zu steps (%zu reports)\n", monitor_every, reports);
     std::printf("tokens/s: %.0f\n", tps);
     return 0;
 }

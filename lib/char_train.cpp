@@ -234,19 +234,24 @@ namespace xrnn
         batcher_->chunk(chunk_, x_.data(), y_.data());
         model_->set_training(true);
         model_->zero_grad();
+        const bool monitored = config_.monitor_every > 0 && (step_ + 1) % config_.monitor_every == 0;
+        model_->rnn().set_flow_trace(monitored); // the trace is filled by this step's backward
         StepResult r;
         r.loss = model_->forward(x_.data(), y_.data(), config_.seq_len, config_.batch_size, true);
         const auto spans = model_->spans();
         if (config_.clip_value > 0)
             clip_by_value(spans, config_.clip_value);
+        ClipResult c;
         if (config_.clip_norm > 0)
-        {
-            const ClipResult c = clip_by_global_norm(spans, config_.clip_norm);
-            r.grad_norm = c.norm_before;
-            r.clipped = c.clipped;
-        }
+            c = clip_by_global_norm(spans, config_.clip_norm);
         else
-            r.grad_norm = global_grad_norm(spans);
+            c.norm_before = c.norm_after = global_grad_norm(spans);
+        r.grad_norm = c.norm_before;
+        r.clipped = c.clipped;
+        monitor_.record_step(c);
+        if (monitored)
+            r.monitor = monitor_.report(step_ + 1, model_->rnn(),
+                                        {{"", &model_->own_params()}, {"rnn.", &model_->rnn().params()}}, c, false);
         if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm))
             return r; // no update: the parameters stay as they were (the caller stops)
         opt_->step(spans);
@@ -357,6 +362,7 @@ namespace xrnn
         TrainConfig c = p.config;
         c.time_budget = overrides.time_budget;
         c.steps = overrides.steps;
+        c.monitor_every = overrides.monitor_every;
         if (!overrides.out.empty())
             c.out = overrides.out;
         if (!overrides.data.empty())
@@ -440,6 +446,7 @@ namespace xrnn
         const auto t0 = clock::now();
         auto last_print = t0;
         double loss_sum = 0, norm_sum = 0, last_val = best_val_;
+        FlowDiagnosis last_diagnosis = FlowDiagnosis::healthy;
         std::size_t loss_n = 0;
         auto now_elapsed = [&] { return elapsed0 + std::chrono::duration<double>(clock::now() - t0).count(); };
         auto done = [&] {
@@ -505,6 +512,14 @@ namespace xrnn
             loss_sum += r.loss;
             norm_sum += r.grad_norm;
             ++loss_n;
+            if (r.monitor)
+            {
+                log << "{\"type\":\"monitor\"," << monitor_json(*r.monitor).substr(1) << "\n" << std::flush;
+                // a warning line when the diagnosis turns unhealthy or changes; the log has them all
+                if (r.monitor->diagnosis != FlowDiagnosis::healthy && r.monitor->diagnosis != last_diagnosis)
+                    progress << "\r\033[K" << "gradient monitor, step " << step_ << ": " << r.monitor->summary() << "\n";
+                last_diagnosis = r.monitor->diagnosis;
+            }
             const auto now = clock::now();
             if (std::chrono::duration<double>(now - last_print).count() >= 1.0)
             {

@@ -260,9 +260,9 @@ namespace xrnn
             const std::size_t dep = thresholds_.dependency_length ? thresholds_.dependency_length : lr.steps;
             if (cfg.cell == CellKind::rnn)
             {
-                if (lr.sigma_gamma < 1)
+                if (lr.sigma_gamma < 1 - 1e-9)
                     lr.flags.push_back("vanishing_guaranteed");
-                else if (lr.sigma_gamma > 1)
+                else if (lr.sigma_gamma > 1 + 1e-9)
                     lr.flags.push_back("explosion_possible");
             }
             if (cfg.cell == CellKind::lstm && l < rnn.lstm_caches().size())

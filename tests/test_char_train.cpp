@@ -227,3 +227,47 @@ TEST_CASE("bad input: clear errors")
     CHECK_THROWS_WITH_AS(xrnn::CharTrainer::resume(good.out + "/x.ckpt", over), doctest::Contains("is not the file"),
                          std::invalid_argument);
 }
+
+TEST_CASE("--monitor-every: gradient-flow records in the metrics log; monitoring changes no number")
+{
+    auto c = small("monitor");
+    std::filesystem::remove_all(c.out);
+    c.steps = 6;
+    c.eval_every = 3;
+    xrnn::CharTrainer plain(c);
+    c.monitor_every = 2;
+    xrnn::CharTrainer watched(c);
+    for (int i = 1; i <= 6; ++i)
+    {
+        const auto a = plain.train_step(), b = watched.train_step();
+        CHECK(a.loss == b.loss);
+        CHECK(a.grad_norm == b.grad_norm);
+        CHECK(!a.monitor);
+        REQUIRE(b.monitor.has_value() == (i % 2 == 0));
+        if (b.monitor)
+        {
+            CHECK(b.monitor->step == std::size_t(i));
+            CHECK(b.monitor->layers.size() == 2);
+            CHECK(b.monitor->layers[0].dh.size() == c.seq_len);
+            CHECK(b.monitor->global_norm == doctest::Approx(b.grad_norm));
+            CHECK(b.monitor->tensors.front().name == "embedding.weight");
+        }
+    }
+    xrnn::CharTrainer runner(c);
+    std::ostringstream progress;
+    std::atomic<bool> stop{false};
+    REQUIRE(runner.run(progress, stop) == 0);
+    std::ifstream log(c.out + "/metrics.jsonl");
+    std::string line;
+    int monitor_lines = 0, eval_lines = 0;
+    while (std::getline(log, line))
+    {
+        const bool m = line.rfind("{\"type\":\"monitor\"", 0) == 0;
+        monitor_lines += m;
+        eval_lines += !m;
+        if (m)
+            CHECK(line.find("\"log10_dh\"") != std::string::npos);
+    }
+    CHECK(monitor_lines == 3);
+    CHECK(eval_lines == 2);
+}

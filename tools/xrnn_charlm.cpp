@@ -54,6 +54,7 @@ int main(int argc, char** argv)
     train->add_option("--time-budget", tc.time_budget, "stop after this many seconds (0 = no limit)")->check(CLI::NonNegativeNumber);
     train->add_option("--steps", tc.steps, "stop after this many steps (0 = no limit)");
     train->add_option("--eval-every", tc.eval_every, "steps between validation + checkpoint")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--monitor-every", tc.monitor_every, "steps between gradient-flow reports in metrics.jsonl (0 = off)")->capture_default_str();
     train->add_option("--seed", tc.seed, "random seed")->capture_default_str();
     train->add_option("--threads", tc.threads, "BLAS threads")->check(CLI::PositiveNumber)->capture_default_str();
     train->add_option("--out", tc.out, "output folder: last.ckpt, best.ckpt, metrics.jsonl")->capture_default_str();

@@ -12,12 +12,14 @@
 #include "xrnn/char_corpus.hpp"
 #include "xrnn/char_model.hpp"
 #include "xrnn/clip.hpp"
+#include "xrnn/grad_monitor.hpp"
 #include "xrnn/optimizer.hpp"
 
 #include <atomic>
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace xrnn
@@ -57,6 +59,7 @@ namespace xrnn
         double time_budget = 0.0;         // seconds of wall time, evaluations included
         std::uint64_t steps = 0;
         std::uint64_t eval_every = 200;   // steps; also at the end
+        std::uint64_t monitor_every = 0;  // steps between gradient-flow reports (grad_monitor.hpp); 0 = off
         std::size_t eval_batch = 64;      // streams for validation
         std::uint64_t seed = 1;
         int threads = 2;
@@ -68,6 +71,7 @@ namespace xrnn
         double loss = 0;
         double grad_norm = 0; // before clipping
         bool clipped = false;
+        std::optional<MonitorReport> monitor; // on steps that are multiples of monitor_every
     };
 
     class CharTrainer
@@ -113,6 +117,7 @@ namespace xrnn
         double best_val_ = 0;      // 0 = none yet
         std::uint64_t best_step_ = 0;
         ClipCounter clips_;
+        GradMonitor monitor_;
     };
 
     // A trained model with its vocabulary, for sampling and evaluation.
