@@ -15,6 +15,41 @@
 
 namespace
 {
+    // CLI11's PositiveNumber prints the whole double range in its message; this says it plainly.
+    const CLI::Validator at_least_one(
+        [](std::string& s) {
+            try
+            {
+                std::size_t used = 0;
+                const double v = std::stod(s, &used);
+                if (used == s.size() && v >= 1)
+                    return std::string();
+            }
+            catch (const std::exception&)
+            {
+            }
+            return "must be a number >= 1, got '" + s + "'";
+        },
+        ">=1");
+    const CLI::Validator above_zero(
+        [](std::string& s) {
+            try
+            {
+                std::size_t used = 0;
+                const double v = std::stod(s, &used);
+                if (used == s.size() && v > 0)
+                    return std::string();
+            }
+            catch (const std::exception&)
+            {
+            }
+            return "must be a number > 0, got '" + s + "'";
+        },
+        ">0");
+}
+
+namespace
+{
     std::atomic<bool> g_stop{false};
     extern "C" void on_sigint(int) { g_stop.store(true); }
 }
@@ -31,20 +66,20 @@ int main(int argc, char** argv)
     train->add_option("--data", tc.data, "text file to train on (last 10% = validation)");
     train->add_option("--vocab", tc.vocab, "vocabulary: the bytes seen in the file, or all 256")->check(CLI::IsMember({"seen", "bytes"}))->capture_default_str();
     train->add_option("--cell", tc.cell, "recurrent cell")->check(CLI::IsMember({"lstm", "gru", "rnn"}))->capture_default_str();
-    train->add_option("--hidden-size", tc.hidden_size, "units per layer")->check(CLI::PositiveNumber)->capture_default_str();
-    train->add_option("--num-layers", tc.num_layers, "stacked layers")->check(CLI::PositiveNumber)->capture_default_str();
-    train->add_option("--embed-size", tc.embed_size, "embedding size")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--hidden-size", tc.hidden_size, "units per layer")->check(at_least_one)->capture_default_str();
+    train->add_option("--num-layers", tc.num_layers, "stacked layers")->check(at_least_one)->capture_default_str();
+    train->add_option("--embed-size", tc.embed_size, "embedding size")->check(at_least_one)->capture_default_str();
     train->add_option("--activation", tc.activation, "candidate activation (Keras `activation`)")->capture_default_str();
     train->add_option("--recurrent-activation", tc.recurrent_activation, "gate activation (Keras `recurrent_activation`)")->capture_default_str();
     train->add_option("--dropout", tc.dropout, "dropout between layers and before the head")->check(CLI::Range(0.0, 0.99))->capture_default_str();
     train->add_option("--init", tc.init, "recurrent weight init")->check(CLI::IsMember({"uniform", "orthogonal", "identity"}))->capture_default_str();
     train->add_option("--forget-bias", tc.forget_bias, "LSTM forget-gate bias (0 = PyTorch init)")->capture_default_str();
-    train->add_option("--batch-size", tc.batch_size, "streams per batch")->check(CLI::PositiveNumber)->capture_default_str();
-    train->add_option("--seq-len", tc.seq_len, "BPTT steps per chunk")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--batch-size", tc.batch_size, "streams per batch")->check(at_least_one)->capture_default_str();
+    train->add_option("--seq-len", tc.seq_len, "BPTT steps per chunk")->check(at_least_one)->capture_default_str();
     train->add_option("--optimizer", optimizer, "optimizer")->check(CLI::IsMember({"adam", "rmsprop", "sgd"}))->capture_default_str();
-    train->add_option("--lr", tc.optimizer.lr, "learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--lr", tc.optimizer.lr, "learning rate")->check(above_zero)->capture_default_str();
     train->add_option("--lr-decay", tc.optimizer.lr_decay, "multiply lr by this every --lr-decay-every steps")->check(CLI::Range(1e-6, 1.0))->capture_default_str();
-    train->add_option("--lr-decay-every", tc.optimizer.lr_decay_every, "steps between lr decays")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--lr-decay-every", tc.optimizer.lr_decay_every, "steps between lr decays")->check(at_least_one)->capture_default_str();
     train->add_option("--lr-decay-start", tc.optimizer.lr_decay_start, "first step of the decay schedule")->capture_default_str();
     train->add_option("--lr-min", tc.optimizer.lr_min, "floor of the decayed learning rate")->check(CLI::NonNegativeNumber)->capture_default_str();
     train->add_option("--weight-decay", tc.optimizer.weight_decay, "decoupled weight decay")->check(CLI::NonNegativeNumber)->capture_default_str();
@@ -53,10 +88,10 @@ int main(int argc, char** argv)
     train->add_option("--clip-value", tc.clip_value, "clip each gradient entry to +-this (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();
     train->add_option("--time-budget", tc.time_budget, "stop after this many seconds (0 = no limit)")->check(CLI::NonNegativeNumber);
     train->add_option("--steps", tc.steps, "stop after this many steps (0 = no limit)");
-    train->add_option("--eval-every", tc.eval_every, "steps between validation + checkpoint")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--eval-every", tc.eval_every, "steps between validation + checkpoint")->check(at_least_one)->capture_default_str();
     train->add_option("--monitor-every", tc.monitor_every, "steps between gradient-flow reports in metrics.jsonl (0 = off)")->capture_default_str();
     train->add_option("--seed", tc.seed, "random seed")->capture_default_str();
-    train->add_option("--threads", tc.threads, "BLAS threads")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--threads", tc.threads, "BLAS threads")->check(at_least_one)->capture_default_str();
     train->add_option("--out", tc.out, "output folder: last.ckpt, best.ckpt, metrics.jsonl")->capture_default_str();
     train->add_option("--resume", resume, "continue from this checkpoint (model options come from it)");
 

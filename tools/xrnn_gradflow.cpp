@@ -32,6 +32,41 @@
 
 namespace
 {
+    // CLI11's PositiveNumber prints the whole double range in its message; this says it plainly.
+    const CLI::Validator at_least_one(
+        [](std::string& s) {
+            try
+            {
+                std::size_t used = 0;
+                const double v = std::stod(s, &used);
+                if (used == s.size() && v >= 1)
+                    return std::string();
+            }
+            catch (const std::exception&)
+            {
+            }
+            return "must be a number >= 1, got '" + s + "'";
+        },
+        ">=1");
+    const CLI::Validator above_zero(
+        [](std::string& s) {
+            try
+            {
+                std::size_t used = 0;
+                const double v = std::stod(s, &used);
+                if (used == s.size() && v > 0)
+                    return std::string();
+            }
+            catch (const std::exception&)
+            {
+            }
+            return "must be a number > 0, got '" + s + "'";
+        },
+        ">0");
+}
+
+namespace
+{
     std::atomic<bool> g_stop{false};
     extern "C" void on_sigint(int) { g_stop.store(true); }
 
@@ -291,7 +326,9 @@ namespace
         Files(const std::string& dir, const std::string& stem, const std::string& csv_header,
               const std::string& summary_header)
         {
-            std::filesystem::create_directories(dir);
+            std::error_code ec;
+            std::filesystem::create_directories(dir, ec);
+            XRNN_CHECK(!ec, "cannot create output folder '" + dir + "': " + ec.message() + "; choose another with --out");
             open(csv, dir + "/" + stem + ".csv");
             open(summary, dir + "/" + stem + "_summary.csv");
             open(jsonl, dir + "/" + stem + ".jsonl");
@@ -529,11 +566,11 @@ namespace
         app->add_option("--forget-bias", o.forget_biases, "LSTM forget-gate biases to sweep")->delimiter(',')->capture_default_str();
         app->add_option("--seq-len", o.seq_lens, "sequence lengths T to sweep")->delimiter(',')->capture_default_str();
         app->add_option("--seed", o.seeds, "seeds to sweep")->delimiter(',')->capture_default_str();
-        app->add_option("--hidden-size", o.hidden_size, "units per layer")->check(CLI::PositiveNumber)->capture_default_str();
-        app->add_option("--num-layers", o.num_layers, "stacked layers")->check(CLI::PositiveNumber)->capture_default_str();
-        app->add_option("--batch-size", o.batch_size, "sequences per batch")->check(CLI::PositiveNumber)->capture_default_str();
+        app->add_option("--hidden-size", o.hidden_size, "units per layer")->check(at_least_one)->capture_default_str();
+        app->add_option("--num-layers", o.num_layers, "stacked layers")->check(at_least_one)->capture_default_str();
+        app->add_option("--batch-size", o.batch_size, "sequences per batch")->check(at_least_one)->capture_default_str();
         app->add_option("--epsilon", o.epsilon, "monitor: horizon fraction epsilon")->check(CLI::Range(1e-300, 0.999))->capture_default_str();
-        app->add_option("--threads", o.threads, "BLAS threads")->check(CLI::PositiveNumber)->capture_default_str();
+        app->add_option("--threads", o.threads, "BLAS threads")->check(at_least_one)->capture_default_str();
         app->add_option("--out", o.out, "output folder")->capture_default_str();
     }
 }
@@ -549,12 +586,12 @@ int main(int argc, char** argv)
     add_sweep_options(probe, po);
     auto* train = app.add_subcommand("train", "train a sweep on a synthetic task; solved?, clip fraction, diagnosis");
     add_sweep_options(train, to);
-    train->add_option("--steps", to.steps, "training steps per run")->check(CLI::PositiveNumber)->capture_default_str();
-    train->add_option("--lr", to.lr, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--steps", to.steps, "training steps per run")->check(at_least_one)->capture_default_str();
+    train->add_option("--lr", to.lr, "Adam learning rate")->check(above_zero)->capture_default_str();
     train->add_option("--clip-norm", to.clip_norm, "global-norm clip threshold (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();
-    train->add_option("--eval-every", to.eval_every, "steps between test evaluations")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--eval-every", to.eval_every, "steps between test evaluations")->check(at_least_one)->capture_default_str();
     train->add_option("--monitor-every", to.monitor_every, "steps between monitored (traced) steps (0 = never)")->capture_default_str();
-    train->add_option("--test-size", to.test_size, "fresh test sequences")->check(CLI::PositiveNumber)->capture_default_str();
+    train->add_option("--test-size", to.test_size, "fresh test sequences")->check(at_least_one)->capture_default_str();
     train->add_flag("--stop-when-solved", to.stop_when_solved, "end a run at the first evaluation that solves the task");
 
     CLI11_PARSE(app, argc, argv);
