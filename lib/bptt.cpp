@@ -219,8 +219,8 @@ namespace xrnn
     {
         const std::size_t L = config_.num_layers, S = steps_, B = batch_, H = config_.hidden_size;
         const std::size_t BH = B * H;
-        for (auto& buf : dbuf_)
-            ensure_shape(buf, std::array<std::size_t, 3>{S, B, H});
+        for (std::size_t l = 1; l < L; ++l) // only the buffers in use: one for 2 layers
+            ensure_shape(dbuf_[l % 2], std::array<std::size_t, 3>{S, B, H});
         const T* dyl = dy;
         traces_.resize(trace_on_ ? L : 0);
         for (std::size_t l = L; l-- > 0;)

@@ -139,6 +139,7 @@ namespace xrnn
     LayerFlowReport analyse_flow(const FlowTrace& tr, const MonitorThresholds& th, bool final_step_loss)
     {
         LayerFlowReport r;
+        r.forget_mean = tr.forget_mean;
         const std::size_t T = tr.steps();
         r.steps = T;
         r.dh.assign(tr.h_total.begin() + (T ? 1 : 0), tr.h_total.end());
@@ -265,15 +266,9 @@ namespace xrnn
                 else if (lr.sigma_gamma > 1 + 1e-9)
                     lr.flags.push_back("explosion_possible");
             }
-            if (cfg.cell == CellKind::lstm && l < rnn.lstm_caches().size())
+            if (cfg.cell == CellKind::lstm)
             {
-                const LstmCache<T>& c = rnn.lstm_caches()[l];
-                const std::size_t rows = c.dims.steps * c.dims.batch;
-                double s = 0;
-                for (std::size_t row = 0; row < rows; ++row)
-                    for (std::size_t j = 0; j < H; ++j)
-                        s += static_cast<double>(c.gates.data()[row * 4 * H + H + j]);
-                lr.forget_mean = rows ? s / double(rows * H) : -1;
+                lr.forget_mean = rnn.flow_traces()[l].forget_mean;
                 if (lr.forget_mean >= 0 && std::pow(lr.forget_mean, double(dep)) < thresholds_.epsilon)
                     lr.flags.push_back("forget_gate_vanishing");
             }

@@ -87,10 +87,11 @@ namespace xrnn
         const Activation& act = cache.activation;
         const Activation& ract = cache.recurrent_activation;
         const bool have_pre = cache.pre.size() > 0;
-        ensure_shape(cache.dgx, std::array<std::size_t, 3>{S, B, G});
         ensure_shape(cache.dgh, std::array<std::size_t, 3>{S, B, G});
         ensure_shape(cache.dh, std::array<std::size_t, 2>{B, H});
-        T* dgx = cache.dgx.data();
+        ensure_shape(cache.hh, std::array<std::size_t, 2>{B, G});
+        T* dgx = cache.gates.data();  // in place: each row's gates are saved before their gradient replaces them
+        T* saved = cache.hh.data();   // r | z | n of the current row
         T* dgh = cache.dgh.data();
         T* dh = cache.dh.data();
         kernels::copy_or_zero(dh, dhT, BH);
@@ -100,7 +101,6 @@ namespace xrnn
 
         for (std::size_t t = S; t-- > 0;)
         {
-            const T* gt = cache.gates.data() + t * B * G;
             const T* pt = have_pre ? cache.pre.data() + t * B * G : nullptr;
             const T* hnt = cache.hn.data() + t * BH;
             const T* hp = cache.h.data() + t * BH;
@@ -111,13 +111,14 @@ namespace xrnn
                 trace->add_state(t + 1, dh, dyt, static_cast<const T*>(nullptr), B, H);
             for (std::size_t b = 0; b < B; ++b)
             {
-                const T* r = gt + b * G;
+                T* dr = dgxt + b * G;
+                std::copy(dr, dr + G, saved);
+                const T* r = saved;
                 const T* z = r + H;
                 const T* n = r + 2 * H;
                 const T* hprev = hp + b * H;
                 const T* hnrow = hnt + b * H;
                 T* dhrow = dh + b * H;
-                T* dr = dgxt + b * G;
                 T* dz = dr + H;
                 T* dn = dr + 2 * H;
                 for (std::size_t j = 0; j < H; ++j)

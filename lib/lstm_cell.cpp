@@ -3,7 +3,9 @@
 // Hot path: one GEMM for the input projections of all T*B rows, one GEMM per step for the
 // recurrence (accumulated with beta = 1 into the gate buffer), element-wise passes per row,
 // and after the backward sweep the weight gradients as two large GEMMs over all T*B rows.
-// Nothing is allocated inside the time loops.
+// Nothing is allocated inside the time loops. Memory: the forward keeps the gates, c and h
+// (6H per row and step); activation(c) is recomputed in backward, and the gate gradients are
+// written over the gates they came from.
 #include "xrnn/lstm_cell.hpp"
 
 #include "xrnn/blas.hpp"
@@ -26,7 +28,7 @@ namespace xrnn
         ensure_shape(cache.gates, std::array<std::size_t, 3>{S, B, G});
         ensure_shape(cache.pre, std::array<std::size_t, 3>{keep_pre ? S : 0, B, G});
         ensure_shape(cache.c, std::array<std::size_t, 3>{S + 1, B, H});
-        ensure_shape(cache.act_c, std::array<std::size_t, 3>{S, B, H});
+        ensure_shape(cache.row, std::array<std::size_t, 1>{5 * H});
         ensure_shape(cache.h, std::array<std::size_t, 3>{S + 1, B, H});
         ensure_shape(cache.bias, std::array<std::size_t, 1>{G});
         for (std::size_t j = 0; j < G; ++j)
@@ -35,7 +37,7 @@ namespace xrnn
         T* gates = cache.gates.data();
         T* c = cache.c.data();
         T* h = cache.h.data();
-        T* act_c = cache.act_c.data();
+        T* ac = cache.row.data(); // activation(c') of the current row
         kernels::copy_or_zero(h, h0, BH);
         kernels::copy_or_zero(c, c0, BH);
 
@@ -54,7 +56,6 @@ namespace xrnn
             const T* cp = c + t * BH;
             T* cn = c + (t + 1) * BH;
             T* hn = h + (t + 1) * BH;
-            T* ac = act_c + t * BH;
             for (std::size_t b = 0; b < B; ++b)
             {
                 T* row = gt + b * G; // i | f | g | o
@@ -67,13 +68,12 @@ namespace xrnn
                 const T* go = row + 3 * H;
                 const T* crow = cp + b * H;
                 T* cnrow = cn + b * H;
-                T* acrow = ac + b * H;
                 T* hrow = hn + b * H;
                 for (std::size_t j = 0; j < H; ++j)
                     cnrow[j] = gf[j] * crow[j] + gi[j] * gg[j];
-                activation_forward(act, cnrow, acrow, H);
+                activation_forward(act, cnrow, ac, H);
                 for (std::size_t j = 0; j < H; ++j)
-                    hrow[j] = go[j] * acrow[j];
+                    hrow[j] = go[j] * ac[j];
             }
         }
     }
@@ -88,10 +88,11 @@ namespace xrnn
         const Activation& act = cache.activation;
         const Activation& ract = cache.recurrent_activation;
         const bool have_pre = cache.pre.size() > 0;
-        ensure_shape(cache.dgates, std::array<std::size_t, 3>{S, B, G});
+        ensure_shape(cache.row, std::array<std::size_t, 1>{5 * H});
         ensure_shape(cache.dh, std::array<std::size_t, 2>{B, H});
         ensure_shape(cache.dc, std::array<std::size_t, 2>{B, H});
-        T* dgates = cache.dgates.data();
+        T* dgates = cache.gates.data(); // in place: see LstmCache::gates
+        T* saved = cache.row.data();    // this row's i | f | g | o, then activation(c')
         T* dh = cache.dh.data();
         T* dc = cache.dc.data();
         kernels::copy_or_zero(dh, dhT, BH);
@@ -102,7 +103,6 @@ namespace xrnn
 
         for (std::size_t t = S; t-- > 0;)
         {
-            const T* gt = cache.gates.data() + t * B * G;
             const T* pt = have_pre ? cache.pre.data() + t * B * G : nullptr;
             T* dgt = dgates + t * B * G;
             const T* dyt = dy + t * BH;
@@ -110,17 +110,20 @@ namespace xrnn
                 trace->add_state(t + 1, dh, dyt, static_cast<const T*>(dc), B, H);
             for (std::size_t b = 0; b < B; ++b)
             {
-                const T* row = gt + b * G;
-                const T* gi = row;
-                const T* gf = row + H;
-                const T* gg = row + 2 * H;
-                const T* go = row + 3 * H;
+                T* drow = dgt + b * G;
+                std::copy(drow, drow + G, saved); // the gates, before their gradients replace them
+                const T* gi = saved;
+                const T* gf = saved + H;
+                const T* gg = saved + 2 * H;
+                const T* go = saved + 3 * H;
                 const T* cprev = cache.c.data() + t * BH + b * H;
                 const T* cnext = cache.c.data() + (t + 1) * BH + b * H;
-                const T* ac = cache.act_c.data() + t * BH + b * H;
+                T* ac = saved + G;
+                activation_forward(act, cnext, ac, H); // as in forward, bit for bit
+                if (trace)
+                    trace->add_gate_row(gf, H, B * S);
                 T* dhrow = dh + b * H;
                 T* dcrow = dc + b * H;
-                T* drow = dgt + b * G;
                 T* di = drow;
                 T* df = drow + H;
                 T* dg = drow + 2 * H;

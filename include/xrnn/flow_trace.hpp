@@ -32,6 +32,10 @@ namespace xrnn
         std::vector<double> state_total;
         std::vector<double> state_carry;
 
+        // LSTM only: the mean forget gate over the unroll (read by backward before it overwrites
+        // the gates with their gradients); -1 for other cells
+        double forget_mean = -1;
+
         std::size_t steps() const { return h_total.empty() ? 0 : h_total.size() - 1; }
 
         void reset(std::size_t steps, bool has_cell)
@@ -40,6 +44,17 @@ namespace xrnn
                 v->assign(steps + 1, 0.0);
             for (auto* v : {&c_total, &c_carry})
                 v->assign(has_cell ? steps + 1 : 0, 0.0);
+            forget_mean = has_cell ? 0.0 : -1.0;
+        }
+
+        // LSTM: adds one row of forget gates (n values) of the `rows` rows of the unroll.
+        template <class T>
+        void add_gate_row(const T* f, std::size_t n, std::size_t rows)
+        {
+            double s = 0;
+            for (std::size_t j = 0; j < n; ++j)
+                s += static_cast<double>(f[j]);
+            forget_mean += s / (static_cast<double>(n) * static_cast<double>(rows));
         }
 
         // Adds the batch means at state index s. dh (B, H) is the carried adjoint, dy (B, H)

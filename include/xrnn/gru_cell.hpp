@@ -23,12 +23,12 @@ namespace xrnn
         LayerDims dims;
         Activation activation, recurrent_activation;
         const T* x = nullptr; // (T, B, I) the layer input; not owned, must outlive backward
-        Tensor3<T> gates;     // (T, B, 3H) post-activation r, z, n
+        Tensor3<T> gates;     // (T, B, 3H) post-activation r, z, n; backward overwrites them with
+                              // dL/d(input-side pre-activations) as it goes (see LstmCache)
         Tensor3<T> pre;       // (T, B, 3H) pre-activations; empty unless kept
         Tensor3<T> hn;        // (T, B, H) W_hn h[t] + b_hn, the term the reset gate scales
         Tensor3<T> h;         // (T+1, B, H) hidden states, h[0] = h0; h[1..T] are the outputs
-        Tensor2<T> hh;        // (B, 3H) scratch: h W_hh^T + b_hh of the current step
-        Tensor3<T> dgx;       // (T, B, 3H) dL/d(input-side pre-activations)
+        Tensor2<T> hh;        // (B, 3H) scratch: h W_hh^T + b_hh of the current step; backward: one row's gates
         Tensor3<T> dgh;       // (T, B, 3H) dL/d(W_hh h + b_hh): r, z as dgx; n part times r
         Tensor2<T> dh;        // (B, H)
         FlowTrace* trace = nullptr; // when set, backward records per-step adjoint norms into it

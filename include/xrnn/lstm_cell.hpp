@@ -27,13 +27,14 @@ namespace xrnn
         LayerDims dims;
         Activation activation, recurrent_activation;
         const T* x = nullptr; // (T, B, I) the layer input; not owned, must outlive backward
-        Tensor3<T> gates;     // (T, B, 4H) post-activation i, f, g, o
+        // (T, B, 4H) post-activation i, f, g, o; backward overwrites each step's gates with their
+        // gradient (dL/d pre-activations) once it has read them, so BPTT keeps no second buffer
+        Tensor3<T> gates;
         Tensor3<T> pre;       // (T, B, 4H) pre-activations; empty unless kept (see lstm_forward)
         Tensor3<T> c;         // (T+1, B, H) cell states, c[0] = c0
-        Tensor3<T> act_c;     // (T, B, H) activation(c[t+1])
         Tensor3<T> h;         // (T+1, B, H) hidden states, h[0] = h0; h[1..T] are the outputs
-        // scratch for backward, kept to avoid reallocating every call
-        Tensor3<T> dgates; // (T, B, 4H) gradient w.r.t. the gate pre-activations
+        // scratch, kept to avoid reallocating every call
+        Tensor1<T> row;    // (5H) one row's gates and activation(c) (recomputed, not stored)
         Tensor2<T> dh, dc; // (B, H)
         Tensor1<T> bias;   // (4H) b_ih + b_hh
         FlowTrace* trace = nullptr; // when set, backward records per-step adjoint norms into it
@@ -48,7 +49,8 @@ namespace xrnn
                       const T* c0, const LayerDims& dims, const Activation& activation,
                       const Activation& recurrent_activation, bool keep_pre = false);
 
-    // Backpropagates through the whole unroll of the last lstm_forward.
+    // Backpropagates through the whole unroll of the last lstm_forward, consuming its cache
+    // (the gates become their gradients: run lstm_forward again before another backward).
     // Adds the parameter gradients into g; writes dx (T, B, I) (if not null), dh0 and dc0
     // (B, H) (if not null). dy (T, B, H) is dL/d(outputs); dhT, dcT (B, H) are dL/d(final
     // state) and may be null (zero).

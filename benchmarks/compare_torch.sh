@@ -1,0 +1,51 @@
+#!/bin/sh
+# Training-step throughput, xrnn vs PyTorch, side by side in one run (issue 5).
+# For each config it alternates xrnn-bench and shared/bench/peer_torch.py REPEATS times (default
+# 3; PyTorch with its best thread setting here, OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2) and
+# prints a markdown table of the medians and their ratio. Then xrnn with non-default activations
+# against xrnn's defaults, same alternation.
+# usage: benchmarks/compare_torch.sh [REPEATS]     (PEER=path/to/peer_torch.py to override)
+set -eu
+cd "$(dirname "$0")/.."
+reps=${1:-3}
+peer=${PEER:-../shared/bench/peer_torch.py}
+[ -x build/benchmarks/xrnn-bench ] || { [ -d build ] || meson setup build; meson compile -C build; }
+bench=build/benchmarks/xrnn-bench
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+xrnn_tps() { $bench --cell "$1" --hidden-size "$2" --num-layers "$3" --batch-size "$4" --seq-len "$5" --threads 2 ${6:+--recurrent-activation "$6"} ${7:+--activation "$7"} | sed -n 's/^tokens\/s: //p'; }
+torch_tps() { OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2 /usr/bin/python3 "$peer" "$1" "$2" "$3" "$4" "$5" 2 | sed -n 's/.*: \([0-9]*\) tokens\/s.*/\1/p'; }
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%d)"
+echo
+if /usr/bin/python3 -c "import torch" 2>/dev/null; then
+  echo "| config (cell H layers B T) | xrnn tok/s | PyTorch tok/s | ratio | runs (xrnn / torch) |"
+  echo "|---|---|---|---|---|"
+  for cfg in "lstm 512 2 32 64" "lstm 128 2 50 50" "gru 256 2 32 64" "rnn 256 1 32 64" "lstm 512 1 32 64"; do
+    xs="" ts=""
+    for i in $(seq "$reps"); do
+      xs="$xs $(xrnn_tps $cfg)"
+      ts="$ts $(torch_tps $cfg)"
+    done
+    xm=$(echo $xs | tr ' ' '\n' | median); tm=$(echo $ts | tr ' ' '\n' | median)
+    echo "| $cfg | $xm | $tm | $(awk "BEGIN {printf \"%.2fx\", $xm / $tm}") | $xs / $ts |"
+  done
+else
+  echo "(no torch in /usr/bin/python3: PyTorch columns skipped)"
+fi
+echo
+echo "| config | activations (gate / candidate) | xrnn tok/s | vs defaults |"
+echo "|---|---|---|---|"
+for cfg in "lstm 512 2 32 64" "gru 256 2 32 64"; do
+  base="" hs="" rl=""
+  for i in $(seq "$reps"); do
+    base="$base $(xrnn_tps $cfg)"
+    hs="$hs $(xrnn_tps $cfg hard_sigmoid)"
+    rl="$rl $(xrnn_tps $cfg sigmoid relu)"
+  done
+  bm=$(echo $base | tr ' ' '\n' | median)
+  echo "| $cfg | sigmoid / tanh (default) | $bm | 1.00 |"
+  for pair in "hard_sigmoid / tanh:$hs" "sigmoid / relu:$rl"; do
+    m=$(echo "${pair#*:}" | tr ' ' '\n' | grep . | median)
+    echo "| $cfg | ${pair%%:*} | $m | $(awk "BEGIN {printf \"%.2f\", $m / $bm}") |"
+  done
+done
