@@ -69,16 +69,22 @@ namespace xrnn
     }
 
     template <class T>
-    double sigma_max(const T* a, std::size_t rows, std::size_t cols, std::size_t iterations)
+    double sigma_max(const T* a, std::size_t rows, std::size_t cols, std::size_t iterations,
+                     std::vector<double>* start)
     {
         if (rows == 0 || cols == 0)
             return 0;
-        // power iteration on A^T A from a fixed pseudo-random start (never orthogonal to the top
-        // singular vector in practice); stops when the estimate settles to 1e-12
+        // power iteration on A^T A from the warm start or a fixed pseudo-random vector (never
+        // orthogonal to the top singular vector in practice)
         std::vector<double> v(cols), u(rows);
-        Rng rng(0x5157u);
-        for (auto& x : v)
-            x = rng.normal();
+        if (start && start->size() == cols)
+            v = *start;
+        else
+        {
+            Rng rng(0x5157u);
+            for (auto& x : v)
+                x = rng.normal();
+        }
         double sigma = 0;
         for (std::size_t it = 0; it < iterations; ++it)
         {
@@ -99,11 +105,13 @@ namespace xrnn
             for (std::size_t r = 0; r < rows; ++r)
                 for (std::size_t c = 0; c < cols; ++c)
                     v[c] += static_cast<double>(a[r * cols + c]) * u[r];
-            const bool settled = std::abs(next - sigma) <= 1e-12 * next;
+            const bool settled = std::abs(next - sigma) <= 1e-10 * next;
             sigma = next;
             if (settled)
                 break;
         }
+        if (start)
+            *start = v;
         return sigma;
     }
 
@@ -209,7 +217,7 @@ namespace xrnn
     template <class T>
     MonitorReport GradMonitor::report(std::size_t step, const Recurrent<T>& rnn,
                                       const std::vector<NamedParams<T>>& params,
-                                      const ClipResult& clip, bool final_step_loss) const
+                                      const ClipResult& clip, bool final_step_loss)
     {
         const RecurrentConfig& cfg = rnn.config();
         XRNN_CHECK(rnn.flow_trace() && rnn.flow_traces().size() == cfg.num_layers,
@@ -234,17 +242,28 @@ namespace xrnn
             {
                 const ParamInfo& info = set.table()[i];
                 const T* g = set.grad(i);
-                for (std::size_t k = 0; k < info.size; ++k)
-                    r.nonfinite += !std::isfinite(static_cast<double>(g[k]));
-                r.tensors.push_back({np.prefix + info.name, norm_of(g, info.size, 0, 1)});
-                // per gate block: the first axis holds G blocks of H rows
-                if (G > 1 && &set == &rnn.params() && is_recurrent_tensor(info.name))
+                // one pass: squares per block (the first axis of a recurrent tensor holds G gate
+                // blocks of H rows; other tensors are one block) and the non-finite count
+                const bool per_gate = G > 1 && &set == &rnn.params() && is_recurrent_tensor(info.name);
+                const std::size_t blocks = per_gate ? G : 1, len = info.size / blocks;
+                double total = 0;
+                std::vector<double> sq(blocks, 0.0);
+                for (std::size_t b = 0; b < blocks; ++b)
                 {
-                    const std::size_t cols = info.shape.size() > 1 ? info.shape[1] : 1;
-                    for (std::size_t b = 0; b < G; ++b)
-                        r.tensors.push_back({np.prefix + info.name + "[" + gates[b] + "]",
-                                             norm_of(g + b * H * cols, H * cols, 0, 1)});
+                    for (std::size_t k = b * len; k < (b + 1) * len; ++k)
+                    {
+                        const double v = static_cast<double>(g[k]);
+                        sq[b] += v * v;
+                    }
+                    total += sq[b];
                 }
+                if (!std::isfinite(total)) // rare: count the culprits only then
+                    for (std::size_t k = 0; k < info.size; ++k)
+                        r.nonfinite += !std::isfinite(static_cast<double>(g[k]));
+                r.tensors.push_back({np.prefix + info.name, std::sqrt(total)});
+                if (per_gate)
+                    for (std::size_t b = 0; b < G; ++b)
+                        r.tensors.push_back({np.prefix + info.name + "[" + gates[b] + "]", std::sqrt(sq[b])});
             }
         }
 
@@ -255,7 +274,9 @@ namespace xrnn
             lr.layer = l;
             const T* w_hh = rnn.params().value(rnn.params().index("weight_hh_l" + std::to_string(l)));
             const std::size_t block = cfg.cell == CellKind::rnn ? 0 : 2; // candidate block n / g
-            lr.sigma_max = sigma_max(w_hh + block * H * H, H, H);
+            singular_vectors_.resize(cfg.num_layers);
+            const bool warm = singular_vectors_[l].size() == H; // then a few iterations suffice
+            lr.sigma_max = sigma_max(w_hh + block * H * H, H, H, warm ? 30 : 500, &singular_vectors_[l]);
             lr.gamma = gamma;
             lr.sigma_gamma = lr.sigma_max * gamma;
             const std::size_t dep = thresholds_.dependency_length ? thresholds_.dependency_length : lr.steps;
@@ -365,12 +386,12 @@ namespace xrnn
         return j.dump();
     }
 
-    template double sigma_max<float>(const float*, std::size_t, std::size_t, std::size_t);
-    template double sigma_max<double>(const double*, std::size_t, std::size_t, std::size_t);
+    template double sigma_max<float>(const float*, std::size_t, std::size_t, std::size_t, std::vector<double>*);
+    template double sigma_max<double>(const double*, std::size_t, std::size_t, std::size_t, std::vector<double>*);
     template MonitorReport GradMonitor::report<float>(std::size_t, const Recurrent<float>&,
                                                       const std::vector<NamedParams<float>>&,
-                                                      const ClipResult&, bool) const;
+                                                      const ClipResult&, bool);
     template MonitorReport GradMonitor::report<double>(std::size_t, const Recurrent<double>&,
                                                        const std::vector<NamedParams<double>>&,
-                                                       const ClipResult&, bool) const;
+                                                       const ClipResult&, bool);
 }

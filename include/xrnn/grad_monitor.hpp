@@ -114,9 +114,13 @@ namespace xrnn
         const ParamSet<T>* set;
     };
 
-    // Largest singular value of a (rows, cols) row-major block, by power iteration on A^T A.
+    // Largest singular value of a (rows, cols) row-major block, by power iteration on A^T A,
+    // until the estimate settles to 1e-10. `start` (optional, cols entries) warm-starts it and
+    // receives the final right singular vector: the monitor reuses it, so after the first report
+    // W_hh, which moves little between reports, costs a few iterations.
     template <class T>
-    double sigma_max(const T* a, std::size_t rows, std::size_t cols, std::size_t iterations = 500);
+    double sigma_max(const T* a, std::size_t rows, std::size_t cols, std::size_t iterations = 500,
+                     std::vector<double>* start = nullptr);
 
     class GradMonitor
     {
@@ -133,7 +137,7 @@ namespace xrnn
         template <class T>
         MonitorReport report(std::size_t step, const Recurrent<T>& rnn,
                              const std::vector<NamedParams<T>>& params, const ClipResult& clip,
-                             bool final_step_loss) const;
+                             bool final_step_loss);
 
         std::size_t clip_count() const { return clips_.clip_count(); }
         double clip_fraction() const { return clips_.clip_fraction_recent(); }
@@ -143,6 +147,7 @@ namespace xrnn
         MonitorThresholds thresholds_;
         std::deque<double> norms_;
         ClipCounter clips_;
+        std::vector<std::vector<double>> singular_vectors_; // per layer, warm starts for sigma_max
     };
 
     // Per-layer analysis of one trace (used by report(); public for tests and the study tool).
