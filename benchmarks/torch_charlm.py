@@ -18,7 +18,7 @@ p.add_argument("--cell", default="lstm"); p.add_argument("--hidden-size", type=i
 p.add_argument("--num-layers", type=int, default=1); p.add_argument("--embed-size", type=int, default=64)
 p.add_argument("--batch-size", type=int, default=32); p.add_argument("--seq-len", type=int, default=64)
 p.add_argument("--lr", type=float, default=2e-3); p.add_argument("--clip-norm", type=float, default=5.0)
-p.add_argument("--dropout", type=float, default=0.0); p.add_argument("--threads", type=int, default=2)
+p.add_argument("--dropout", type=float, default=0.0); p.add_argument("--threads", type=int, default=1)
 p.add_argument("--seed", type=int, default=1)
 p.add_argument("--lr-decay", type=float, default=1.0); p.add_argument("--lr-decay-every", type=int, default=1000)
 p.add_argument("--lr-decay-start", type=int, default=0); p.add_argument("--lr-min", type=float, default=0.0)
@@ -33,7 +33,7 @@ if a.like:
     for k in ("cell", "hidden_size", "num_layers", "embed_size", "batch_size", "seq_len", "lr", "clip_norm", "dropout",
               "lr_decay", "lr_decay_every", "lr_decay_start", "lr_min"):
         setattr(a, k, c[k])
-torch.set_num_threads(a.threads)
+torch.set_num_threads(a.threads)  # 1 is best here: its GEMMs still get OPENBLAS_NUM_THREADS=2
 torch.manual_seed(a.seed)
 
 raw = open(a.data, "rb").read()
