@@ -9,6 +9,7 @@
 #include <xrnn/clip.hpp>
 #include <xrnn/grad_monitor.hpp>
 #include <xrnn/optimizer.hpp>
+#include <xrnn/sampler.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -81,6 +82,8 @@ int main(int argc, char** argv)
     app.add_option("--recurrent-activation", recurrent_activation)->capture_default_str();
     app.add_option("--seconds", seconds, "timed duration")->capture_default_str();
     bool peak = false, memory = false;
+    std::size_t sample_chars = 0;
+    app.add_option("--sample", sample_chars, "instead of training: time sampling N chars at batch 1 (as xrnn-charlm sample)");
     app.add_flag("--memory", memory, "print the peak memory of the step against the activations BPTT must keep");
     app.add_flag("--sgemm-peak", peak, "also measure a 2048^3 sgemm and print the step's fraction of it");
     std::size_t monitor_every = 0;
@@ -124,6 +127,24 @@ int main(int argc, char** argv)
                                       clip, false).layers.size() > 0;
         opt.step(spans);
     };
+    if (sample_chars > 0)
+    {
+        // the loop of sample_text: one step_logits and one temperature-1 draw per char
+        model.set_training(false);
+        model.reset_state();
+        xrnn::Rng srng(1);
+        std::int32_t token = 0;
+        for (int i = 0; i < 100; ++i) // warm-up
+            token = xrnn::sample_token(model.step_logits(token), V, 1.0, srng);
+        const auto s0 = std::chrono::steady_clock::now();
+        for (std::size_t i = 0; i < sample_chars; ++i)
+            token = xrnn::sample_token(model.step_logits(token), V, 1.0, srng);
+        const double sdt = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
+        std::printf("xrnn sampling %s H=%zu L=%zu threads=%d: %zu chars in %.2f s\n", cell.c_str(), H, L, threads,
+                    sample_chars, sdt);
+        std::printf("chars/s: %.0f\n", double(sample_chars) / sdt);
+        return 0;
+    }
     const double rss_setup = proc_status_bytes("VmRSS:");
     for (int i = 0; i < 3; ++i)
         step();

@@ -10,7 +10,8 @@
 TEST_CASE_TEMPLATE("gemm equals xt::linalg::dot", T, float, double)
 {
     xrnn::Rng rng(7);
-    const std::size_t m = 5, n = 7, k = 3;
+    const std::size_t n = 7, k = 3;
+    for (std::size_t m : {5, 1}) // one row goes through gemv
     for (bool ta : {false, true})
         for (bool tb : {false, true})
         {
@@ -25,6 +26,7 @@ TEST_CASE_TEMPLATE("gemm equals xt::linalg::dot", T, float, double)
             xt::xtensor<T, 2> want = T(2) * xt::linalg::dot(opa, opb) + T(0.5) * c;
             xrnn::blas::gemm<T>(ta, tb, m, n, k, T(2), a.data(), a.shape()[1], b.data(), b.shape()[1],
                                 T(0.5), c.data(), n);
+            INFO("m " << m << " ta " << ta << " tb " << tb);
             CHECK(xt::allclose(c, want, 1e-5, 1e-6));
         }
 }
