@@ -19,6 +19,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli_checks.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -30,40 +32,8 @@
 #include <limits>
 #include <sstream>
 
-namespace
-{
-    // CLI11's PositiveNumber prints the whole double range in its message; this says it plainly.
-    const CLI::Validator at_least_one(
-        [](std::string& s) {
-            try
-            {
-                std::size_t used = 0;
-                const double v = std::stod(s, &used);
-                if (used == s.size() && v >= 1)
-                    return std::string();
-            }
-            catch (const std::exception&)
-            {
-            }
-            return "must be a number >= 1, got '" + s + "'";
-        },
-        ">=1");
-    const CLI::Validator above_zero(
-        [](std::string& s) {
-            try
-            {
-                std::size_t used = 0;
-                const double v = std::stod(s, &used);
-                if (used == s.size() && v > 0)
-                    return std::string();
-            }
-            catch (const std::exception&)
-            {
-            }
-            return "must be a number > 0, got '" + s + "'";
-        },
-        ">0");
-}
+using xrnn_cli::above_zero;
+using xrnn_cli::at_least_one;
 
 namespace
 {
