@@ -174,6 +174,29 @@ TEST_CASE("traced per-step norms ||dL/dh_t||, ||dL/dc_t|| equal finite differenc
 
 namespace
 {
+    // One layer on adding-problem inputs, a random gradient on the final step's output only
+    // (Pascanu's setting), traced backward: the monitor's layer report.
+    template <class T>
+    xrnn::LayerFlowReport final_step_probe(xrnn::Recurrent<T>& rnn, std::size_t S, std::size_t B, std::uint64_t seed)
+    {
+        const std::size_t H = rnn.config().hidden_size;
+        xrnn::SyntheticTask task(xrnn::TaskKind::adding, S);
+        xrnn::Rng rng(seed);
+        Tensor3<T> x, y, dx;
+        std::vector<double> target;
+        task.sample(rng, B, x, target);
+        Tensor3<T> dy = Tensor3<T>::from_shape({S, B, H});
+        dy.fill(T(0));
+        for (std::size_t i = 0; i < B * H; ++i)
+            dy.data()[(S - 1) * B * H + i] = static_cast<T>(rng.uniform(-1, 1));
+        xrnn::RecurrentState<T> s0, sT, ds0;
+        rnn.forward(x, s0, y, sT);
+        rnn.set_flow_trace(true);
+        rnn.backward(dy, {}, dx, ds0);
+        xrnn::GradMonitor mon;
+        return mon.report(0, rnn, {{"", &rnn.params()}}, xrnn::ClipResult{}, true).layers.at(0);
+    }
+
     // Untrained vanilla RNN, final-step loss (Pascanu's setting): returns the layer report.
     template <class T>
     xrnn::LayerFlowReport probe_rnn(const xrnn::Activation& act, xrnn::RecurrentInit init, double gain,
@@ -194,22 +217,7 @@ namespace
             for (std::size_t i = 0; i < H * H; ++i)
                 w[i] *= static_cast<T>(gain);
         }
-        const std::size_t B = 4;
-        xrnn::SyntheticTask task(xrnn::TaskKind::adding, S);
-        xrnn::Rng rng(seed + 1);
-        Tensor3<T> x, y, dx;
-        std::vector<double> target;
-        task.sample(rng, B, x, target);
-        Tensor3<T> dy = Tensor3<T>::from_shape({S, B, H});
-        dy.fill(T(0));
-        for (std::size_t i = 0; i < B * H; ++i)
-            dy.data()[(S - 1) * B * H + i] = static_cast<T>(rng.uniform(-1, 1));
-        xrnn::RecurrentState<T> s0, sT, ds0;
-        rnn.forward(x, s0, y, sT);
-        rnn.set_flow_trace(true);
-        rnn.backward(dy, {}, dx, ds0);
-        xrnn::GradMonitor mon;
-        return mon.report(0, rnn, {{"", &rnn.params()}}, xrnn::ClipResult{}, true).layers.at(0);
+        return final_step_probe(rnn, S, 4, seed + 1);
     }
 }
 
@@ -307,22 +315,7 @@ namespace
         double* w = rnn.params().value(rnn.params().index("weight_hh_l0"));
         for (std::size_t i = 0; i < 4 * H * H; ++i)
             w[i] *= w_hh_scale;
-        const std::size_t B = 8;
-        xrnn::SyntheticTask task(xrnn::TaskKind::adding, S);
-        xrnn::Rng rng(12);
-        Tensor3<double> x, y, dx;
-        std::vector<double> target;
-        task.sample(rng, B, x, target);
-        Tensor3<double> dy = Tensor3<double>::from_shape({S, B, H});
-        dy.fill(0.0);
-        for (std::size_t i = 0; i < B * H; ++i)
-            dy.data()[(S - 1) * B * H + i] = rng.uniform(-1, 1);
-        xrnn::RecurrentState<double> s0, sT, ds0;
-        rnn.forward(x, s0, y, sT);
-        rnn.set_flow_trace(true);
-        rnn.backward(dy, {}, dx, ds0);
-        xrnn::GradMonitor mon;
-        return mon.report(0, rnn, {{"", &rnn.params()}}, xrnn::ClipResult{}, true).layers.at(0);
+        return final_step_probe(rnn, S, 8, 12);
     }
 }
 
