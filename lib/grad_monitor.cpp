@@ -26,20 +26,6 @@ namespace xrnn
             return std::sqrt(s);
         }
 
-        template <class T>
-        double norm_of(const T* v, std::size_t n, std::size_t stride, std::size_t count)
-        {
-            // `count` rows of length n, `stride` apart; summed in double
-            double s = 0;
-            for (std::size_t r = 0; r < count; ++r)
-                for (std::size_t i = 0; i < n; ++i)
-                {
-                    const double x = static_cast<double>(v[r * stride + i]);
-                    s += x * x;
-                }
-            return std::sqrt(s);
-        }
-
         const char* gate_names(CellKind k)
         {
             return k == CellKind::rnn ? "" : (k == CellKind::gru ? "rzn" : "ifgo");
