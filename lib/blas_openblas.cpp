@@ -1,6 +1,13 @@
 // lib/blas_openblas.cpp -- the only translation unit that includes <cblas.h>.
+//
+// OpenBLAS itself runs single-threaded: xrnn splits each large product into row or column
+// blocks on its own pool (parallel.hpp says why), one single-threaded OpenBLAS call each.
 #include "xrnn/blas.hpp"
 
+#include "parallel.hpp"
+
+#include <algorithm>
+#include <type_traits>
 #include <cblas.h>
 
 namespace xrnn::blas
@@ -25,14 +32,82 @@ namespace xrnn::blas
         return;                                                                                     \
     }
 
+    namespace
+    {
+        // First use: xrnn's thread count starts at OpenBLAS's default (which honours
+        // OPENBLAS_NUM_THREADS), and OpenBLAS is set to one thread.
+        void take_over_threads()
+        {
+            static const bool done = [] {
+                parallel::set_threads(static_cast<std::size_t>(std::max(openblas_get_num_threads(), 1)));
+                openblas_set_num_threads(1);
+                return true;
+            }();
+            (void)done;
+        }
+
+        template <class T>
+        void gemm_serial(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha,
+                         const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
+                         std::size_t ldc)
+        {
+            if constexpr (std::is_same_v<T, float>)
+            {
+                XRNN_GEMV_FOR_ONE_ROW(cblas_sgemv)
+                cblas_sgemm(CblasRowMajor, op(ta), op(tb), i(m), i(n), i(k), alpha, a, i(lda), b,
+                            i(ldb), beta, c, i(ldc));
+            }
+            else
+            {
+                XRNN_GEMV_FOR_ONE_ROW(cblas_dgemv)
+                cblas_dgemm(CblasRowMajor, op(ta), op(tb), i(m), i(n), i(k), alpha, a, i(lda), b,
+                            i(ldb), beta, c, i(ldc));
+            }
+        }
+
+        // start of block p of `parts` over [0, total), on multiples of `align` except the end
+        std::size_t block_start(std::size_t total, std::size_t parts, std::size_t p, std::size_t align)
+        {
+            if (p >= parts)
+                return total;
+            return std::min(total, (total * p / parts + align / 2) / align * align);
+        }
+
+        // Splits c into row blocks (or column blocks when c is wider than tall) across the
+        // pool; below ~0.2 MFLOP one call is faster than handing work to another core.
+        template <class T>
+        void gemm_split(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha,
+                        const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
+                        std::size_t ldc)
+        {
+            take_over_threads();
+            const std::size_t parts = parallel::threads();
+            if (parts < 2 || 2.0 * double(m) * double(n) * double(k) < 2e5 || (m < 2 && n < 32))
+                return gemm_serial<T>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            const bool by_rows = m >= n;
+            const std::size_t total = by_rows ? m : n;
+            const std::size_t align = by_rows ? (m >= 64 ? 8 : 1) : (n >= 64 ? 16 : 1);
+            parallel::run(parts, [&](std::size_t p) {
+                const std::size_t s0 = block_start(total, parts, p, align);
+                const std::size_t s1 = block_start(total, parts, p + 1, align);
+                if (s1 <= s0)
+                    return;
+                if (by_rows)
+                    gemm_serial<T>(ta, tb, s1 - s0, n, k, alpha, ta ? a + s0 : a + s0 * lda, lda, b,
+                                   ldb, beta, c + s0 * ldc, ldc);
+                else
+                    gemm_serial<T>(ta, tb, m, s1 - s0, k, alpha, a, lda, tb ? b + s0 * ldb : b + s0,
+                                   ldb, beta, c + s0, ldc);
+            });
+        }
+    }
+
     template <>
     void gemm<float>(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha,
                      const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta,
                      float* c, std::size_t ldc)
     {
-        XRNN_GEMV_FOR_ONE_ROW(cblas_sgemv)
-        cblas_sgemm(CblasRowMajor, op(ta), op(tb), i(m), i(n), i(k), alpha, a, i(lda), b, i(ldb),
-                    beta, c, i(ldc));
+        gemm_split<float>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
     template <>
@@ -40,16 +115,19 @@ namespace xrnn::blas
                       const double* a, std::size_t lda, const double* b, std::size_t ldb,
                       double beta, double* c, std::size_t ldc)
     {
-        XRNN_GEMV_FOR_ONE_ROW(cblas_dgemv)
-        cblas_dgemm(CblasRowMajor, op(ta), op(tb), i(m), i(n), i(k), alpha, a, i(lda), b, i(ldb),
-                    beta, c, i(ldc));
+        gemm_split<double>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
     void set_threads(int n)
     {
+        take_over_threads();
         if (n > 0)
-            openblas_set_num_threads(n);
+            parallel::set_threads(static_cast<std::size_t>(n));
     }
 
-    int threads() { return openblas_get_num_threads(); }
+    int threads()
+    {
+        take_over_threads();
+        return static_cast<int>(parallel::threads());
+    }
 }

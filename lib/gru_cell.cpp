@@ -39,42 +39,48 @@ namespace xrnn
         blas::gemm<T>(false, true, S * B, G, I, T(1), x, I, p.w_ih, I, T(0), gates, G);
         kernels::add_bias_rows(gates, p.b_ih, S * B, G);
 
-        for (std::size_t t = 0; t < S; ++t)
-        {
-            T* gt = gates + t * B * G;
-            const T* hp = h + t * BH;
-            T* hnt = cache.hn.data() + t * BH;
-            T* pt = keep_pre ? cache.pre.data() + t * B * G : nullptr;
-            // hh (B, 3H) = h[t] W_hh^T + b_hh
-            blas::gemm<T>(false, true, B, G, H, T(1), hp, H, p.w_hh, H, T(0), hh, G);
-            kernels::add_bias_rows(hh, p.b_hh, B, G);
-            for (std::size_t b = 0; b < B; ++b)
+        cache.w_step.set(p.w_hh, H, G, true);
+        const std::size_t parts = kernels::row_parts(StepWeights<T>::splits_rows, B,
+                                                     2.0 * S * B * G * H, false);
+        // rows [r0, r1) of the batch through all steps (kernels::split_rows)
+        kernels::split_rows(B, parts, [&](std::size_t r0, std::size_t r1, std::size_t) {
+            for (std::size_t t = 0; t < S; ++t)
             {
-                T* row = gt + b * G; // r | z | n
-                const T* hrow = hh + b * G;
-                T* hnrow = hnt + b * H;
-                for (std::size_t j = 0; j < 2 * H; ++j)
-                    row[j] += hrow[j];
-                if (pt)
-                    std::copy(row, row + 2 * H, pt + b * G);
-                activation_forward(ract, row, row, 2 * H);
-                const T* r = row;
-                T* n = row + 2 * H;
-                for (std::size_t j = 0; j < H; ++j)
+                T* gt = gates + t * B * G;
+                const T* hp = h + t * BH;
+                T* hnt = cache.hn.data() + t * BH;
+                T* pt = keep_pre ? cache.pre.data() + t * B * G : nullptr;
+                // hh (B, 3H) = h[t] W_hh^T + b_hh
+                cache.w_step.multiply(r1 - r0, hp + r0 * H, H, hh + r0 * G, G, false);
+                kernels::add_bias_rows(hh + r0 * G, p.b_hh, r1 - r0, G);
+                for (std::size_t b = r0; b < r1; ++b)
                 {
-                    hnrow[j] = hrow[2 * H + j];
-                    n[j] += r[j] * hnrow[j];
+                    T* row = gt + b * G; // r | z | n
+                    const T* hrow = hh + b * G;
+                    T* hnrow = hnt + b * H;
+                    for (std::size_t j = 0; j < 2 * H; ++j)
+                        row[j] += hrow[j];
+                    if (pt)
+                        std::copy(row, row + 2 * H, pt + b * G);
+                    activation_forward(ract, row, row, 2 * H);
+                    const T* r = row;
+                    T* n = row + 2 * H;
+                    for (std::size_t j = 0; j < H; ++j)
+                    {
+                        hnrow[j] = hrow[2 * H + j];
+                        n[j] += r[j] * hnrow[j];
+                    }
+                    if (pt)
+                        std::copy(n, n + H, pt + b * G + 2 * H);
+                    activation_forward(act, n, n, H);
+                    const T* z = row + H;
+                    const T* hprev = hp + b * H;
+                    T* hnext = h + (t + 1) * BH + b * H;
+                    for (std::size_t j = 0; j < H; ++j)
+                        hnext[j] = n[j] + z[j] * (hprev[j] - n[j]); // (1-z) n + z h
                 }
-                if (pt)
-                    std::copy(n, n + H, pt + b * G + 2 * H);
-                activation_forward(act, n, n, H);
-                const T* z = row + H;
-                const T* hprev = hp + b * H;
-                T* hnext = h + (t + 1) * BH + b * H;
-                for (std::size_t j = 0; j < H; ++j)
-                    hnext[j] = n[j] + z[j] * (hprev[j] - n[j]); // (1-z) n + z h
             }
-        }
+        });
     }
 
     template <class T>
@@ -91,7 +97,7 @@ namespace xrnn
         ensure_shape(cache.dh, std::array<std::size_t, 2>{B, H});
         ensure_shape(cache.hh, std::array<std::size_t, 2>{B, G});
         T* dgx = cache.gates.data();  // in place: each row's gates are saved before their gradient replaces them
-        T* saved = cache.hh.data();   // r | z | n of the current row
+        T* hh = cache.hh.data();
         T* dgh = cache.dgh.data();
         T* dh = cache.dh.data();
         kernels::copy_or_zero(dh, dhT, BH);
@@ -99,48 +105,54 @@ namespace xrnn
         if (trace)
             trace->reset(S, false);
 
-        for (std::size_t t = S; t-- > 0;)
-        {
-            const T* pt = have_pre ? cache.pre.data() + t * B * G : nullptr;
-            const T* hnt = cache.hn.data() + t * BH;
-            const T* hp = cache.h.data() + t * BH;
-            const T* dyt = dy + t * BH;
-            T* dgxt = dgx + t * B * G;
-            T* dght = dgh + t * B * G;
-            if (trace)
-                trace->add_state(t + 1, dh, dyt, static_cast<const T*>(nullptr), B, H);
-            for (std::size_t b = 0; b < B; ++b)
+        cache.w_step.set(p.w_hh, G, H, false);
+        const std::size_t parts = kernels::row_parts(StepWeights<T>::splits_rows, B,
+                                                     2.0 * S * B * G * H, trace != nullptr);
+        kernels::split_rows(B, parts, [&](std::size_t r0, std::size_t r1, std::size_t) {
+            T* saved = hh + r0 * G; // r | z | n of the current row (this part's own hh row)
+            for (std::size_t t = S; t-- > 0;)
             {
-                T* dr = dgxt + b * G;
-                std::copy(dr, dr + G, saved);
-                const T* r = saved;
-                const T* z = r + H;
-                const T* n = r + 2 * H;
-                const T* hprev = hp + b * H;
-                const T* hnrow = hnt + b * H;
-                T* dhrow = dh + b * H;
-                T* dz = dr + H;
-                T* dn = dr + 2 * H;
-                for (std::size_t j = 0; j < H; ++j)
+                const T* pt = have_pre ? cache.pre.data() + t * B * G : nullptr;
+                const T* hnt = cache.hn.data() + t * BH;
+                const T* hp = cache.h.data() + t * BH;
+                const T* dyt = dy + t * BH;
+                T* dgxt = dgx + t * B * G;
+                T* dght = dgh + t * B * G;
+                if (trace) // one part then: the trace sums over all rows
+                    trace->add_state(t + 1, dh, dyt, static_cast<const T*>(nullptr), B, H);
+                for (std::size_t b = r0; b < r1; ++b)
                 {
-                    const T dht = dhrow[j] + dyt[b * H + j];
-                    dn[j] = dht * (T(1) - z[j]);
-                    dz[j] = dht * (hprev[j] - n[j]);
-                    dhrow[j] = dht * z[j]; // direct path h[t] -> h[t+1]
+                    T* dr = dgxt + b * G;
+                    std::copy(dr, dr + G, saved);
+                    const T* r = saved;
+                    const T* z = r + H;
+                    const T* n = r + 2 * H;
+                    const T* hprev = hp + b * H;
+                    const T* hnrow = hnt + b * H;
+                    T* dhrow = dh + b * H;
+                    T* dz = dr + H;
+                    T* dn = dr + 2 * H;
+                    for (std::size_t j = 0; j < H; ++j)
+                    {
+                        const T dht = dhrow[j] + dyt[b * H + j];
+                        dn[j] = dht * (T(1) - z[j]);
+                        dz[j] = dht * (hprev[j] - n[j]);
+                        dhrow[j] = dht * z[j]; // direct path h[t] -> h[t+1]
+                    }
+                    activation_backward(act, dn, dn, pt ? pt + b * G + 2 * H : nullptr, n, H);
+                    for (std::size_t j = 0; j < H; ++j)
+                        dr[j] = dn[j] * hnrow[j];
+                    activation_backward(ract, dr, dr, pt ? pt + b * G : nullptr, r, 2 * H); // r, z
+                    T* dhr = dght + b * G;
+                    for (std::size_t j = 0; j < 2 * H; ++j)
+                        dhr[j] = dr[j];
+                    for (std::size_t j = 0; j < H; ++j)
+                        dhr[2 * H + j] = dn[j] * r[j];
                 }
-                activation_backward(act, dn, dn, pt ? pt + b * G + 2 * H : nullptr, n, H);
-                for (std::size_t j = 0; j < H; ++j)
-                    dr[j] = dn[j] * hnrow[j];
-                activation_backward(ract, dr, dr, pt ? pt + b * G : nullptr, r, 2 * H); // r, z
-                T* dhr = dght + b * G;
-                for (std::size_t j = 0; j < 2 * H; ++j)
-                    dhr[j] = dr[j];
-                for (std::size_t j = 0; j < H; ++j)
-                    dhr[2 * H + j] = dn[j] * r[j];
+                // dh[t] = direct path + dgh[t] W_hh
+                cache.w_step.multiply(r1 - r0, dght + r0 * G, G, dh + r0 * H, H, true);
             }
-            // dh[t] = direct path + dgh[t] W_hh
-            blas::gemm<T>(false, false, B, H, G, T(1), dght, G, p.w_hh, H, T(1), dh, H);
-        }
+        });
         if (trace)
             trace->add_state(0, dh, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), B, H);
         if (dh0)

@@ -4,12 +4,40 @@
 
 #include "xrnn/blas.hpp"
 #include "xrnn/layer.hpp"
+#include "parallel.hpp"
 
 #include <algorithm>
 #include <cstddef>
 
 namespace xrnn::kernels
 {
+    // How many threads a sweep over the batch runs on. Rows of the batch are independent
+    // through time, so each thread takes a block of rows through all steps without ever
+    // waiting for the other: one fork and join per sweep instead of one BLAS wake-up per
+    // step. One part when the products are BLAS calls (double), for tiny sweeps, or when
+    // `serial` (the flow trace sums over all rows).
+    inline std::size_t row_parts(bool splits_rows, std::size_t rows, double flops, bool serial)
+    {
+        const int threads = blas::threads();
+        if (!splits_rows || serial || threads < 2 || flops < 5e5)
+            return 1;
+        return std::min<std::size_t>(static_cast<std::size_t>(threads), rows);
+    }
+
+    // Calls fn(r0, r1, part) for `parts` contiguous blocks of [0, rows), block 0 on this thread.
+    template <class Fn>
+    void split_rows(std::size_t rows, std::size_t parts, Fn&& fn)
+    {
+        if (parts <= 1)
+        {
+            fn(std::size_t(0), rows, std::size_t(0));
+            return;
+        }
+        parallel::run(parts, [&](std::size_t part) {
+            fn(rows * part / parts, rows * (part + 1) / parts, part);
+        });
+    }
+
     // y[r, c] += bias[c] for a (rows, cols) row-major matrix
     template <class T>
     void add_bias_rows(T* y, const T* bias, std::size_t rows, std::size_t cols)

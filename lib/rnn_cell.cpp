@@ -29,14 +29,21 @@ namespace xrnn
 
         blas::gemm<T>(false, true, S * B, H, I, T(1), x, I, p.w_ih, I, T(0), h + BH, H);
         kernels::add_bias_rows(h + BH, cache.bias.data(), S * B, H);
-        for (std::size_t t = 0; t < S; ++t)
-        {
-            T* hn = h + (t + 1) * BH;
-            blas::gemm<T>(false, true, B, H, H, T(1), h + t * BH, H, p.w_hh, H, T(1), hn, H);
-            if (keep_pre)
-                std::copy(hn, hn + BH, cache.pre.data() + t * BH);
-            activation_forward(act, hn, hn, BH);
-        }
+        cache.w_step.set(p.w_hh, H, H, true);
+        const std::size_t parts = kernels::row_parts(StepWeights<T>::splits_rows, B,
+                                                     2.0 * S * B * H * H, false);
+        // rows [r0, r1) of the batch through all steps (kernels::split_rows)
+        kernels::split_rows(B, parts, [&](std::size_t r0, std::size_t r1, std::size_t) {
+            const std::size_t n = (r1 - r0) * H;
+            for (std::size_t t = 0; t < S; ++t)
+            {
+                T* hn = h + (t + 1) * BH + r0 * H;
+                cache.w_step.multiply(r1 - r0, h + t * BH + r0 * H, H, hn, H, true);
+                if (keep_pre)
+                    std::copy(hn, hn + n, cache.pre.data() + t * BH + r0 * H);
+                activation_forward(act, hn, hn, n);
+            }
+        });
     }
 
     template <class T>
@@ -56,19 +63,25 @@ namespace xrnn
         if (trace)
             trace->reset(S, false);
 
-        for (std::size_t t = S; t-- > 0;)
-        {
-            T* dpt = dpre + t * BH;
-            const T* dyt = dy + t * BH;
-            if (trace)
-                trace->add_state(t + 1, dh, dyt, static_cast<const T*>(nullptr), B, H);
-            for (std::size_t i = 0; i < BH; ++i)
-                dpt[i] = dh[i] + dyt[i];
-            activation_backward(cache.activation, dpt, dpt,
-                                have_pre ? cache.pre.data() + t * BH : nullptr,
-                                cache.h.data() + (t + 1) * BH, BH);
-            blas::gemm<T>(false, false, B, H, H, T(1), dpt, H, p.w_hh, H, T(0), dh, H);
-        }
+        cache.w_step.set(p.w_hh, H, H, false);
+        const std::size_t parts = kernels::row_parts(StepWeights<T>::splits_rows, B,
+                                                     2.0 * S * B * H * H, trace != nullptr);
+        kernels::split_rows(B, parts, [&](std::size_t r0, std::size_t r1, std::size_t) {
+            const std::size_t n = (r1 - r0) * H, o = r0 * H;
+            for (std::size_t t = S; t-- > 0;)
+            {
+                T* dpt = dpre + t * BH + o;
+                const T* dyt = dy + t * BH + o;
+                if (trace) // one part then: the trace sums over all rows
+                    trace->add_state(t + 1, dh, dy + t * BH, static_cast<const T*>(nullptr), B, H);
+                for (std::size_t i = 0; i < n; ++i)
+                    dpt[i] = dh[o + i] + dyt[i];
+                activation_backward(cache.activation, dpt, dpt,
+                                    have_pre ? cache.pre.data() + t * BH + o : nullptr,
+                                    cache.h.data() + (t + 1) * BH + o, n);
+                cache.w_step.multiply(r1 - r0, dpt, H, dh + o, H, false);
+            }
+        });
         if (trace)
             trace->add_state(0, dh, static_cast<const T*>(nullptr), static_cast<const T*>(nullptr), B, H);
         if (dh0)

@@ -40,3 +40,31 @@ TEST_CASE("gemm on a column block of a wider matrix (leading dimension)")
     xrnn::blas::gemm<double>(false, false, 2, 2, 2, 1.0, a.data() + 1, 4, eye.data(), 2, 0.0, c.data(), 2);
     CHECK(c == xt::xtensor<double, 2>{{2, 3}, {6, 7}});
 }
+
+TEST_CASE_TEMPLATE("gemm split across threads equals one call", T, float, double)
+{
+    // large enough to be split into row blocks (m >= n) or column blocks (m < n), gemv included
+    const int before = xrnn::blas::threads();
+    xrnn::Rng rng(9);
+    struct Shape { std::size_t m, n, k; };
+    for (Shape s : {Shape{70, 50, 40}, Shape{3, 200, 300}, Shape{1, 300, 400}})
+        for (bool ta : {false, true})
+            for (bool tb : {false, true})
+            {
+                xt::xtensor<T, 2> a = xt::zeros<T>({ta ? s.k : s.m, ta ? s.m : s.k});
+                xt::xtensor<T, 2> b = xt::zeros<T>({tb ? s.n : s.k, tb ? s.k : s.n});
+                xt::xtensor<T, 2> c = xt::zeros<T>({s.m, s.n});
+                for (auto& v : a) v = static_cast<T>(rng.uniform(-1, 1));
+                for (auto& v : b) v = static_cast<T>(rng.uniform(-1, 1));
+                for (auto& v : c) v = static_cast<T>(rng.uniform(-1, 1));
+                xt::xtensor<T, 2> opa = ta ? xt::xtensor<T, 2>(xt::transpose(a)) : a;
+                xt::xtensor<T, 2> opb = tb ? xt::xtensor<T, 2>(xt::transpose(b)) : b;
+                xt::xtensor<T, 2> want = xt::linalg::dot(opa, opb) + T(0.5) * c;
+                xrnn::blas::set_threads(2);
+                xrnn::blas::gemm<T>(ta, tb, s.m, s.n, s.k, T(1), a.data(), a.shape()[1], b.data(),
+                                    b.shape()[1], T(0.5), c.data(), s.n);
+                INFO("m " << s.m << " n " << s.n << " ta " << ta << " tb " << tb);
+                CHECK(xt::allclose(c, want, 1e-4, 1e-4));
+            }
+    xrnn::blas::set_threads(before);
+}

@@ -13,6 +13,7 @@
 #include "xrnn/activation.hpp"
 #include "xrnn/flow_trace.hpp"
 #include "xrnn/layer.hpp"
+#include "xrnn/packed_gemm.hpp"
 #include "xrnn/tensor.hpp"
 
 namespace xrnn
@@ -31,6 +32,7 @@ namespace xrnn
         Tensor2<T> hh;        // (B, 3H) scratch: h W_hh^T + b_hh of the current step; backward: one row's gates
         Tensor3<T> dgh;       // (T, B, 3H) dL/d(W_hh h + b_hh): r, z as dgx; n part times r
         Tensor2<T> dh;        // (B, H)
+        StepWeights<T> w_step; // W_hh as the per-step product needs it (packed_gemm.hpp)
         FlowTrace* trace = nullptr; // when set, backward records per-step adjoint norms into it
     };
 

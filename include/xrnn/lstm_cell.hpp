@@ -16,6 +16,7 @@
 #include "xrnn/activation.hpp"
 #include "xrnn/flow_trace.hpp"
 #include "xrnn/layer.hpp"
+#include "xrnn/packed_gemm.hpp"
 #include "xrnn/tensor.hpp"
 
 namespace xrnn
@@ -34,9 +35,10 @@ namespace xrnn
         Tensor3<T> c;         // (T+1, B, H) cell states, c[0] = c0
         Tensor3<T> h;         // (T+1, B, H) hidden states, h[0] = h0; h[1..T] are the outputs
         // scratch, kept to avoid reallocating every call
-        Tensor1<T> row;    // (5H) one row's gates and activation(c) (recomputed, not stored)
+        Tensor2<T> row;    // (threads, 5H) one row's gates and activation(c) (recomputed, not stored)
         Tensor2<T> dh, dc; // (B, H)
         Tensor1<T> bias;   // (4H) b_ih + b_hh
+        StepWeights<T> w_step; // W_hh as the per-step product needs it (packed_gemm.hpp)
         FlowTrace* trace = nullptr; // when set, backward records per-step adjoint norms into it
     };
 

@@ -8,6 +8,7 @@
 #include "xrnn/activation.hpp"
 #include "xrnn/flow_trace.hpp"
 #include "xrnn/layer.hpp"
+#include "xrnn/packed_gemm.hpp"
 #include "xrnn/tensor.hpp"
 
 namespace xrnn
@@ -23,6 +24,7 @@ namespace xrnn
         Tensor3<T> dpre;      // (T, B, H) dL/d(pre-activations)
         Tensor2<T> dh;        // (B, H)
         Tensor1<T> bias;      // (H) b_ih + b_hh
+        StepWeights<T> w_step; // W_hh as the per-step product needs it (packed_gemm.hpp)
         FlowTrace* trace = nullptr; // when set, backward records per-step adjoint norms into it
     };
 

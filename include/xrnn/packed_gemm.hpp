@@ -1,0 +1,82 @@
+// xrnn/packed_gemm.hpp -- the per-step product of the recurrence, c (+)= a * B, with B packed
+// once per sequence instead of once per step.
+//
+// Why: the recurrent GEMM of one step is small (B x H times H x 4H) and OpenBLAS copies
+// ("packs") its right operand on every call: for H = 128 that copy was 15% of a training
+// step, and the second thread's wake-up per step another 20% (perf, benchmarks/RESULTS.md).
+// Packing W_hh once per forward or backward sweep and keeping the product on one core lets
+// the cells split the batch across threads and run whole sweeps without synchronising.
+//
+// Layout: B (k x n) is stored as ceil(n / 16) column panels, each k rows of 16 floats
+// (zero-padded past n), so the 6 x 16 micro-kernel reads its right operand contiguously.
+// Each output element is one FMA chain over k in order, whatever m, the row block or the
+// thread: results do not depend on how rows are split.
+#ifndef XRNN_PACKED_GEMM_HPP
+#define XRNN_PACKED_GEMM_HPP
+
+#include "xrnn/blas.hpp"
+
+#include <cstddef>
+#include <type_traits>
+#include <vector>
+
+namespace xrnn
+{
+    struct PackedMatrix
+    {
+        static constexpr std::size_t panel_width = 16;
+        std::size_t k = 0, n = 0;
+        std::vector<float> data; // panels(n) * k * 16
+
+        static std::size_t panels(std::size_t n) { return (n + panel_width - 1) / panel_width; }
+    };
+
+    // Packs B (k x n): B(i, j) = src[i * ld + j], or src[j * ld + i] when `transposed`
+    // (B = W^T for a row-major W of shape (n, k)). Reuses out.data's storage.
+    void pack_matrix(PackedMatrix& out, const float* src, std::size_t k, std::size_t n,
+                     std::size_t ld, bool transposed);
+
+    // c (m x n, row stride ldc) = a (m x k, row stride lda) * B, plus c's old value when
+    // `accumulate`. Single-threaded: callers split rows across threads.
+    void gemm_packed(std::size_t m, const float* a, std::size_t lda, const PackedMatrix& b,
+                     float* c, std::size_t ldc, bool accumulate);
+
+    // The right operand op(W) (k x n) of every step's recurrent product, W row-major:
+    // (n x k) when `transposed` (forward: h W_hh^T), (k x n) otherwise (backward: dg W_hh).
+    // float: packed once by set(); double (the gradient checks) calls BLAS each step.
+    template <class T>
+    struct StepWeights
+    {
+        const T* w = nullptr;
+        std::size_t k = 0, n = 0;
+        bool transposed = false;
+        PackedMatrix packed; // float only
+
+        void set(const T* w_, std::size_t k_, std::size_t n_, bool transposed_)
+        {
+            w = w_;
+            k = k_;
+            n = n_;
+            transposed = transposed_;
+            if constexpr (std::is_same_v<T, float>)
+                pack_matrix(packed, w, k, n, transposed ? k : n, transposed);
+        }
+
+        // c (m x n) (+)= a (m x k) op(W)
+        void multiply(std::size_t m, const T* a, std::size_t lda, T* c, std::size_t ldc,
+                      bool accumulate) const
+        {
+            if constexpr (std::is_same_v<T, float>)
+                gemm_packed(m, a, lda, packed, c, ldc, accumulate);
+            else
+                blas::gemm<T>(false, transposed, m, n, k, T(1), a, lda, w, transposed ? k : n,
+                              accumulate ? T(1) : T(0), c, ldc);
+        }
+
+        // Rows of one sweep may run on several threads only when each product is
+        // single-threaded, i.e. packed; BLAS calls keep their own threads.
+        static constexpr bool splits_rows = std::is_same_v<T, float>;
+    };
+}
+
+#endif
