@@ -39,8 +39,8 @@ namespace xrnn
         blas::gemm<T>(false, true, S * B, G, I, T(1), x, I, p.w_ih, I, T(0), gates, G);
         kernels::add_bias_rows(gates, p.b_ih, S * B, G);
 
-        cache.w_step.set(p.w_hh, H, G, true);
-        const std::size_t parts = kernels::row_parts(StepWeights<T>::splits_rows, B,
+        cache.w_step.set(p.w_hh, H, G, true, S * B);
+        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B,
                                                      2.0 * S * B * G * H, false);
         // rows [r0, r1) of the batch through all steps (kernels::split_rows)
         kernels::split_rows(B, parts, [&](std::size_t r0, std::size_t r1, std::size_t) {
@@ -105,8 +105,8 @@ namespace xrnn
         if (trace)
             trace->reset(S, false);
 
-        cache.w_step.set(p.w_hh, G, H, false);
-        const std::size_t parts = kernels::row_parts(StepWeights<T>::splits_rows, B,
+        cache.w_step.set(p.w_hh, G, H, false, S * B);
+        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B,
                                                      2.0 * S * B * G * H, trace != nullptr);
         kernels::split_rows(B, parts, [&](std::size_t r0, std::size_t r1, std::size_t) {
             T* saved = hh + r0 * G; // r | z | n of the current row (this part's own hh row)

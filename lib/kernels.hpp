@@ -14,12 +14,13 @@ namespace xrnn::kernels
     // How many threads a sweep over the batch runs on. Rows of the batch are independent
     // through time, so each thread takes a block of rows through all steps without ever
     // waiting for the other: one fork and join per sweep instead of one BLAS wake-up per
-    // step. One part when the products are BLAS calls (double), for tiny sweeps, or when
+    // step. One part when the products are BLAS calls (not `packed`: they split
+    // themselves), for tiny sweeps, or when
     // `serial` (the flow trace sums over all rows).
-    inline std::size_t row_parts(bool splits_rows, std::size_t rows, double flops, bool serial)
+    inline std::size_t row_parts(bool packed, std::size_t rows, double flops, bool serial)
     {
         const int threads = blas::threads();
-        if (!splits_rows || serial || threads < 2 || flops < 5e5)
+        if (!packed || serial || threads < 2 || flops < 5e5)
             return 1;
         return std::min<std::size_t>(static_cast<std::size_t>(threads), rows);
     }

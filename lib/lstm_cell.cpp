@@ -45,8 +45,8 @@ namespace xrnn
         blas::gemm<T>(false, true, S * B, G, I, T(1), x, I, p.w_ih, I, T(0), gates, G);
         kernels::add_bias_rows(gates, cache.bias.data(), S * B, G);
 
-        cache.w_step.set(p.w_hh, H, G, true);
-        const std::size_t parts = kernels::row_parts(StepWeights<T>::splits_rows, B,
+        cache.w_step.set(p.w_hh, H, G, true, S * B);
+        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B,
                                                      2.0 * S * B * G * H, false);
         ensure_shape(cache.row, std::array<std::size_t, 2>{parts, 5 * H});
         // rows [r0, r1) of the batch through all steps (kernels::split_rows)
@@ -107,8 +107,8 @@ namespace xrnn
         if (trace)
             trace->reset(S, true);
 
-        cache.w_step.set(p.w_hh, G, H, false);
-        const std::size_t parts = kernels::row_parts(StepWeights<T>::splits_rows, B,
+        cache.w_step.set(p.w_hh, G, H, false, S * B);
+        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B,
                                                      2.0 * S * B * G * H, trace != nullptr);
         ensure_shape(cache.row, std::array<std::size_t, 2>{parts, 5 * H});
         kernels::split_rows(B, parts, [&](std::size_t r0, std::size_t r1, std::size_t part) {

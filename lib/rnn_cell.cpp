@@ -29,8 +29,8 @@ namespace xrnn
 
         blas::gemm<T>(false, true, S * B, H, I, T(1), x, I, p.w_ih, I, T(0), h + BH, H);
         kernels::add_bias_rows(h + BH, cache.bias.data(), S * B, H);
-        cache.w_step.set(p.w_hh, H, H, true);
-        const std::size_t parts = kernels::row_parts(StepWeights<T>::splits_rows, B,
+        cache.w_step.set(p.w_hh, H, H, true, S * B);
+        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B,
                                                      2.0 * S * B * H * H, false);
         // rows [r0, r1) of the batch through all steps (kernels::split_rows)
         kernels::split_rows(B, parts, [&](std::size_t r0, std::size_t r1, std::size_t) {
@@ -63,8 +63,8 @@ namespace xrnn
         if (trace)
             trace->reset(S, false);
 
-        cache.w_step.set(p.w_hh, H, H, false);
-        const std::size_t parts = kernels::row_parts(StepWeights<T>::splits_rows, B,
+        cache.w_step.set(p.w_hh, H, H, false, S * B);
+        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B,
                                                      2.0 * S * B * H * H, trace != nullptr);
         kernels::split_rows(B, parts, [&](std::size_t r0, std::size_t r1, std::size_t) {
             const std::size_t n = (r1 - r0) * H, o = r0 * H;

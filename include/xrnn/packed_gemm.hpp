@@ -43,23 +43,29 @@ namespace xrnn
 
     // The right operand op(W) (k x n) of every step's recurrent product, W row-major:
     // (n x k) when `transposed` (forward: h W_hh^T), (k x n) otherwise (backward: dg W_hh).
-    // float: packed once by set(); double (the gradient checks) calls BLAS each step.
+    // float sweeps of at least `min_rows` rows in all (steps x batch) pack it once in set();
+    // shorter ones (sampling: one step, one row) would spend more on packing than on the
+    // products and call BLAS each step, as double (the gradient checks) always does.
     template <class T>
     struct StepWeights
     {
+        static constexpr std::size_t min_rows = 32;
         const T* w = nullptr;
         std::size_t k = 0, n = 0;
         bool transposed = false;
-        PackedMatrix packed; // float only
+        bool packed = false; // products run on `packing`, single-threaded
+        PackedMatrix packing;
 
-        void set(const T* w_, std::size_t k_, std::size_t n_, bool transposed_)
+        void set(const T* w_, std::size_t k_, std::size_t n_, bool transposed_, std::size_t rows)
         {
             w = w_;
             k = k_;
             n = n_;
             transposed = transposed_;
+            packed = std::is_same_v<T, float> && rows >= min_rows;
             if constexpr (std::is_same_v<T, float>)
-                pack_matrix(packed, w, k, n, transposed ? k : n, transposed);
+                if (packed)
+                    pack_matrix(packing, w, k, n, transposed ? k : n, transposed);
         }
 
         // c (m x n) (+)= a (m x k) op(W)
@@ -67,15 +73,11 @@ namespace xrnn
                       bool accumulate) const
         {
             if constexpr (std::is_same_v<T, float>)
-                gemm_packed(m, a, lda, packed, c, ldc, accumulate);
-            else
-                blas::gemm<T>(false, transposed, m, n, k, T(1), a, lda, w, transposed ? k : n,
-                              accumulate ? T(1) : T(0), c, ldc);
+                if (packed)
+                    return gemm_packed(m, a, lda, packing, c, ldc, accumulate);
+            blas::gemm<T>(false, transposed, m, n, k, T(1), a, lda, w, transposed ? k : n,
+                          accumulate ? T(1) : T(0), c, ldc);
         }
-
-        // Rows of one sweep may run on several threads only when each product is
-        // single-threaded, i.e. packed; BLAS calls keep their own threads.
-        static constexpr bool splits_rows = std::is_same_v<T, float>;
     };
 }
 
