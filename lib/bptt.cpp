@@ -132,7 +132,7 @@ namespace xrnn
     }
 
     template <class T>
-    void Recurrent<T>::forward_impl(const Tensor3<T>& x, const T* h0, const T* c0)
+    void Recurrent<T>::forward_impl(const Tensor3<T>& x, const T* h0, const T* c0, const T* x_proj)
     {
         XRNN_CHECK(x.dimension() == 3 && x.shape()[0] > 0 && x.shape()[1] > 0,
                    "input must be (seq_len, batch, input_size) with seq_len, batch > 0; got "
@@ -161,20 +161,21 @@ namespace xrnn
             const LayerDims d{S, B, l == 0 ? config_.input_size : H, H};
             const T* hl = h0 ? h0 + l * B * H : nullptr;
             const T* cl = c0 ? c0 + l * B * H : nullptr;
+            const T* proj = l == 0 ? x_proj : nullptr;
             switch (config_.cell)
             {
             case CellKind::rnn:
-                rnn_forward(rnn_[l], layer_params(l), in, hl, d, config_.activation, keep_pre_);
+                rnn_forward(rnn_[l], layer_params(l), in, hl, d, config_.activation, keep_pre_, proj);
                 in = rnn_[l].h.data() + B * H;
                 break;
             case CellKind::gru:
                 gru_forward(gru_[l], layer_params(l), in, hl, d, config_.activation,
-                            config_.recurrent_activation, keep_pre_);
+                            config_.recurrent_activation, keep_pre_, proj);
                 in = gru_[l].h.data() + B * H;
                 break;
             case CellKind::lstm:
                 lstm_forward(lstm_[l], layer_params(l), in, hl, cl, d, config_.activation,
-                             config_.recurrent_activation, keep_pre_);
+                             config_.recurrent_activation, keep_pre_, proj);
                 in = lstm_[l].h.data() + B * H;
                 break;
             }
@@ -283,6 +284,12 @@ namespace xrnn
     template <class T>
     void Recurrent<T>::forward_stateful(const Tensor3<T>& x)
     {
+        forward_stateful_projected(x, nullptr);
+    }
+
+    template <class T>
+    void Recurrent<T>::forward_stateful_projected(const Tensor3<T>& x, const T* x_proj)
+    {
         XRNN_CHECK(x.dimension() == 3, "input must be 3-D (seq_len, batch, input_size)");
         if (carried_.h.size() > 0)
             XRNN_CHECK(carried_.h.shape()[1] == x.shape()[1],
@@ -290,7 +297,7 @@ namespace xrnn
                            + std::to_string(x.shape()[1])
                            + " between stateful chunks; call reset_state() first");
         forward_impl(x, carried_.h.size() ? carried_.h.data() : nullptr,
-                     carried_.c.size() ? carried_.c.data() : nullptr);
+                     carried_.c.size() ? carried_.c.data() : nullptr, x_proj);
         write_final_state(carried_); // the caches hold their own copy of the initial state
     }
 

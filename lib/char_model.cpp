@@ -1,6 +1,7 @@
 // lib/char_model.cpp -- see char_model.hpp.
 #include "xrnn/char_model.hpp"
 
+#include "xrnn/blas.hpp"
 #include "xrnn/check.hpp"
 #include "xrnn/dropout.hpp"
 #include "xrnn/embedding.hpp"
@@ -103,14 +104,34 @@ namespace xrnn
     }
 
     template <class T>
-    const T* CharModel<T>::step_logits(std::int32_t token)
+    Tensor2<T> CharModel<T>::input_table() const
+    {
+        const std::size_t V = config_.vocab_size, E = config_.embed_size;
+        const std::size_t G = gate_count(config_.rnn.cell) * config_.rnn.hidden_size;
+        Tensor2<T> table = Tensor2<T>::from_shape({V, G});
+        // weight_ih_l0 is the first tensor of the stack, (G, E)
+        blas::gemm<T>(false, true, V, G, E, T(1), own_.value(0), E, rnn_.params().value(0), E, T(0),
+                      table.data(), G);
+        return table;
+    }
+
+    template <class T>
+    const T* CharModel<T>::step_logits(std::int32_t token, const Tensor2<T>* table)
     {
         const std::size_t V = config_.vocab_size, E = config_.embed_size, H = config_.rnn.hidden_size;
         XRNN_CHECK(token >= 0 && std::size_t(token) < V, "token id out of range");
         ensure_shape(emb_, std::array<std::size_t, 3>{1, 1, E});
         ensure_shape(logits_, std::array<std::size_t, 2>{1, V});
         embedding_forward(emb_.data(), own_.value(0), &token, 1, E);
-        rnn_.forward_stateful(emb_);
+        if (table)
+        {
+            XRNN_CHECK(table->dimension() == 2 && table->shape()[0] == V
+                           && table->shape()[1] == gate_count(config_.rnn.cell) * H,
+                       "sampling table must have one row per token (from input_table())");
+            rnn_.forward_stateful_projected(emb_, table->data() + std::size_t(token) * table->shape()[1]);
+        }
+        else
+            rnn_.forward_stateful(emb_);
         linear_forward(logits_.data(), rnn_.output_data(), own_.value(1), own_.value(2), 1, H, V);
         return logits_.data();
     }

@@ -15,7 +15,7 @@ namespace xrnn
     template <class T>
     void gru_forward(GruCache<T>& cache, const LayerParams<T>& p, const T* x, const T* h0,
                      const LayerDims& d, const Activation& act, const Activation& ract,
-                     bool keep_pre)
+                     bool keep_pre, const T* x_proj)
     {
         const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
         const std::size_t G = 3 * H, BH = B * H;
@@ -36,7 +36,7 @@ namespace xrnn
         kernels::copy_or_zero(h, h0, BH);
 
         // gates (T*B, 3H) = x W_ih^T + b_ih
-        blas::gemm<T>(false, true, S * B, G, I, T(1), x, I, p.w_ih, I, T(0), gates, G);
+        kernels::input_projection(gates, x, x_proj, p.w_ih, S * B, G, I);
         kernels::add_bias_rows(gates, p.b_ih, S * B, G);
 
         cache.w_step.set(p.w_hh, H, G, true, S * B);
@@ -163,10 +163,10 @@ namespace xrnn
 
     template void gru_forward<float>(GruCache<float>&, const LayerParams<float>&, const float*,
                                      const float*, const LayerDims&, const Activation&,
-                                     const Activation&, bool);
+                                     const Activation&, bool, const float*);
     template void gru_forward<double>(GruCache<double>&, const LayerParams<double>&, const double*,
                                       const double*, const LayerDims&, const Activation&,
-                                      const Activation&, bool);
+                                      const Activation&, bool, const double*);
     template void gru_backward<float>(const LayerGrads<float>&, float*, float*, const float*,
                                       const float*, GruCache<float>&, const LayerParams<float>&);
     template void gru_backward<double>(const LayerGrads<double>&, double*, double*, const double*,

@@ -39,6 +39,17 @@ namespace xrnn::kernels
         });
     }
 
+    // out (rows, G) = x (rows, I) W_ih^T, or a copy of x_proj when the caller has it
+    template <class T>
+    void input_projection(T* out, const T* x, const T* x_proj, const T* w_ih, std::size_t rows,
+                          std::size_t G, std::size_t I)
+    {
+        if (x_proj)
+            std::copy(x_proj, x_proj + rows * G, out);
+        else
+            blas::gemm<T>(false, true, rows, G, I, T(1), x, I, w_ih, I, T(0), out, G);
+    }
+
     // y[r, c] += bias[c] for a (rows, cols) row-major matrix
     template <class T>
     void add_bias_rows(T* y, const T* bias, std::size_t rows, std::size_t cols)

@@ -18,7 +18,7 @@ namespace xrnn
     template <class T>
     void lstm_forward(LstmCache<T>& cache, const LayerParams<T>& p, const T* x, const T* h0,
                       const T* c0, const LayerDims& d, const Activation& act,
-                      const Activation& ract, bool keep_pre)
+                      const Activation& ract, bool keep_pre, const T* x_proj)
     {
         const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
         const std::size_t G = 4 * H, BH = B * H;
@@ -42,7 +42,7 @@ namespace xrnn
         kernels::copy_or_zero(c, c0, BH);
 
         // all input projections at once: gates (T*B, 4H) = x (T*B, I) W_ih^T + (b_ih + b_hh)
-        blas::gemm<T>(false, true, S * B, G, I, T(1), x, I, p.w_ih, I, T(0), gates, G);
+        kernels::input_projection(gates, x, x_proj, p.w_ih, S * B, G, I);
         kernels::add_bias_rows(gates, cache.bias.data(), S * B, G);
 
         cache.w_step.set(p.w_hh, H, G, true, S * B);
@@ -182,10 +182,11 @@ namespace xrnn
 
     template void lstm_forward<float>(LstmCache<float>&, const LayerParams<float>&, const float*,
                                       const float*, const float*, const LayerDims&,
-                                      const Activation&, const Activation&, bool);
+                                      const Activation&, const Activation&, bool, const float*);
     template void lstm_forward<double>(LstmCache<double>&, const LayerParams<double>&,
                                        const double*, const double*, const double*,
-                                       const LayerDims&, const Activation&, const Activation&, bool);
+                                       const LayerDims&, const Activation&, const Activation&, bool,
+                                       const double*);
     template void lstm_backward<float>(const LayerGrads<float>&, float*, float*, float*,
                                        const float*, const float*, const float*,
                                        LstmCache<float>&, const LayerParams<float>&);

@@ -11,7 +11,7 @@ namespace xrnn
 {
     template <class T>
     void rnn_forward(RnnCache<T>& cache, const LayerParams<T>& p, const T* x, const T* h0,
-                     const LayerDims& d, const Activation& act, bool keep_pre)
+                     const LayerDims& d, const Activation& act, bool keep_pre, const T* x_proj)
     {
         const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
         const std::size_t BH = B * H;
@@ -27,7 +27,7 @@ namespace xrnn
         T* h = cache.h.data();
         kernels::copy_or_zero(h, h0, BH);
 
-        blas::gemm<T>(false, true, S * B, H, I, T(1), x, I, p.w_ih, I, T(0), h + BH, H);
+        kernels::input_projection(h + BH, x, x_proj, p.w_ih, S * B, H, I);
         kernels::add_bias_rows(h + BH, cache.bias.data(), S * B, H);
         cache.w_step.set(p.w_hh, H, H, true, S * B);
         const std::size_t parts = kernels::row_parts(cache.w_step.packed, B,
@@ -91,9 +91,11 @@ namespace xrnn
     }
 
     template void rnn_forward<float>(RnnCache<float>&, const LayerParams<float>&, const float*,
-                                     const float*, const LayerDims&, const Activation&, bool);
+                                     const float*, const LayerDims&, const Activation&, bool,
+                                     const float*);
     template void rnn_forward<double>(RnnCache<double>&, const LayerParams<double>&, const double*,
-                                      const double*, const LayerDims&, const Activation&, bool);
+                                      const double*, const LayerDims&, const Activation&, bool,
+                                      const double*);
     template void rnn_backward<float>(const LayerGrads<float>&, float*, float*, const float*,
                                       const float*, RnnCache<float>&, const LayerParams<float>&);
     template void rnn_backward<double>(const LayerGrads<double>&, double*, double*, const double*,

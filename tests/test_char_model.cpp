@@ -103,3 +103,41 @@ TEST_CASE("dropout: training masks about p of the units and rescales; evaluation
     }
     CHECK(static_cast<double>(zeros) / in.size() == doctest::Approx(0.25).epsilon(0.03));
 }
+
+TEST_CASE("sampling table: step_logits with input_table() equals the plain step, every cell")
+{
+    for (auto cell : {xrnn::CellKind::lstm, xrnn::CellKind::gru, xrnn::CellKind::rnn})
+    {
+        INFO(xrnn::cell_name(cell));
+        xrnn::CharModelConfig c;
+        c.vocab_size = 11;
+        c.embed_size = 6;
+        c.rnn.cell = cell;
+        c.rnn.hidden_size = 20;
+        c.rnn.num_layers = 2;
+        xrnn::CharModel<float> plain(c, xrnn::InitConfig{4}), tabled(c, xrnn::InitConfig{4});
+        const auto table = tabled.input_table();
+        REQUIRE(table.shape()[0] == 11);
+        REQUIRE(table.shape()[1] == xrnn::gate_count(cell) * 20);
+        plain.set_training(false);
+        tabled.set_training(false);
+        plain.reset_state();
+        tabled.reset_state();
+        double worst = 0, largest = 0;
+        for (std::int32_t t : {3, 0, 10, 7, 7, 1, 5, 2, 9, 4}) // state carried across the steps
+        {
+            const float* a = plain.step_logits(t);
+            const float* b = tabled.step_logits(t, &table);
+            for (std::size_t j = 0; j < 11; ++j)
+            {
+                worst = std::max(worst, double(std::abs(a[j] - b[j])));
+                largest = std::max(largest, double(std::abs(a[j])));
+            }
+        }
+        CHECK(largest > 1e-3); // not comparing zeros
+        CHECK(worst < 1e-6);
+        xrnn::Tensor2<float> wrong = xrnn::Tensor2<float>::from_shape({3, table.shape()[1]});
+        CHECK_THROWS_WITH(tabled.step_logits(1, &wrong),
+                          doctest::Contains("one row per token"));
+    }
+}

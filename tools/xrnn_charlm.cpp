@@ -113,7 +113,9 @@ int main(int argc, char** argv)
         if (*sample)
         {
             auto m = xrnn::load_char_model(ckpt);
-            xrnn::blas::set_threads(1); // batch 1: threads cost more than they bring
+            // batch 1 is bound by streaming W_hh per char: two cores stream it 1.7x faster
+            // than one (benchmarks/RESULTS.md, sampling speed)
+            xrnn::blas::set_threads(m.config.threads);
             xrnn::sample_text(*m.model, m.vocab, sc, [](char c) {
                 std::fputc(c, stdout);
                 if (c == '\n')

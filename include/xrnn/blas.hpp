@@ -17,7 +17,10 @@ namespace xrnn::blas
               const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
               std::size_t ldc);
 
-    // Number of threads OpenBLAS uses (0 = leave OpenBLAS's default).
+    // Threads xrnn uses: large products are split into row or column blocks, one
+    // single-threaded OpenBLAS call each, and the cells split their batch rows (OpenBLAS's
+    // own threads stay at one: lib/parallel.hpp says why). Starts at OpenBLAS's default
+    // (OPENBLAS_NUM_THREADS is honoured); n <= 0 leaves the count unchanged.
     void set_threads(int n);
     int threads();
 }

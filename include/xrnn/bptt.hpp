@@ -75,6 +75,9 @@ namespace xrnn
         // Starts from the state the previous chunk ended in (zeros after reset_state()).
         void forward_stateful(const Tensor3<T>& x, Tensor3<T>& y);
         void forward_stateful(const Tensor3<T>& x); // outputs stay in output_data()
+        // The same, with layer 0's input projections x W_ih^T (seq_len * batch, gates * H) given
+        // by the caller (see lstm_forward's x_proj; CharModel's sampling table).
+        void forward_stateful_projected(const Tensor3<T>& x, const T* x_proj);
         // Gradient stops at the chunk's first step (dL/d state_0 is dropped); dx may be null.
         void backward_stateful(const Tensor3<T>& dy, Tensor3<T>* dx = nullptr);
         void reset_state();
@@ -106,7 +109,7 @@ namespace xrnn
     private:
         LayerParams<T> layer_params(std::size_t l) const;
         LayerGrads<T> layer_grads(std::size_t l);
-        void forward_impl(const Tensor3<T>& x, const T* h0, const T* c0);
+        void forward_impl(const Tensor3<T>& x, const T* h0, const T* c0, const T* x_proj = nullptr);
         void backward_impl(const T* dy, const T* dhT, const T* dcT, T* dx, T* dh0, T* dc0);
         void write_final_state(RecurrentState<T>& s) const;
         void check_state(const RecurrentState<T>& s, std::size_t batch, const char* what) const;

@@ -52,7 +52,12 @@ namespace xrnn
         void reset_state() { rnn_.reset_state(); }
 
         // Sampling: feeds one token (batch 1) and returns the next-token logits (V).
-        const T* step_logits(std::int32_t token);
+        // `table` (optional) is input_table(): layer 0's input product becomes a row lookup.
+        const T* step_logits(std::int32_t token, const Tensor2<T>* table = nullptr);
+        // Layer 0's input projection of every token, embedding W_ih^T: (V, gates * H). One row
+        // read per sampled char instead of a (gates * H) x embed_size product over W_ih
+        // (0.5 MB at H = 512), ~10% of sampling's time. Stale once the parameters change.
+        Tensor2<T> input_table() const;
 
     private:
         CharModelConfig config_;

@@ -39,7 +39,8 @@ namespace xrnn
     template <class T>
     void gru_forward(GruCache<T>& cache, const LayerParams<T>& p, const T* x, const T* h0,
                      const LayerDims& dims, const Activation& activation,
-                     const Activation& recurrent_activation, bool keep_pre = false);
+                     const Activation& recurrent_activation, bool keep_pre = false,
+                     const T* x_proj = nullptr); // x_proj: see lstm_forward
 
     // See lstm_backward; same conventions without the cell state.
     template <class T>

@@ -46,10 +46,14 @@ namespace xrnn
     // Outputs are cache.h[1..T]; the final state is cache.h[T], cache.c[T].
     // keep_pre keeps the pre-activations even when no derivative needs them (kink checks,
     // diagnostics); they are kept anyway when an activation's derivative needs its input.
+    // x_proj, when given, is x W_ih^T for all steps (T*B rows, without bias), computed by the
+    // caller (sampling keeps a table of it per token); the input GEMM is then skipped. x must
+    // still be given: backward reads it.
     template <class T>
     void lstm_forward(LstmCache<T>& cache, const LayerParams<T>& p, const T* x, const T* h0,
                       const T* c0, const LayerDims& dims, const Activation& activation,
-                      const Activation& recurrent_activation, bool keep_pre = false);
+                      const Activation& recurrent_activation, bool keep_pre = false,
+                      const T* x_proj = nullptr);
 
     // Backpropagates through the whole unroll of the last lstm_forward, consuming its cache
     // (the gates become their gradients: run lstm_forward again before another backward).

@@ -30,7 +30,8 @@ namespace xrnn
 
     template <class T>
     void rnn_forward(RnnCache<T>& cache, const LayerParams<T>& p, const T* x, const T* h0,
-                     const LayerDims& dims, const Activation& activation, bool keep_pre = false);
+                     const LayerDims& dims, const Activation& activation, bool keep_pre = false,
+                     const T* x_proj = nullptr); // x_proj: see lstm_forward
 
     // See lstm_backward; same conventions without the cell state.
     template <class T>

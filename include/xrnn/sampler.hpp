@@ -61,15 +61,16 @@ namespace xrnn
         else
             for (char ch : c.prime)
                 emit(ch);
+        const Tensor2<T> table = model.input_table(); // the parameters are fixed from here on
         const T* logits = nullptr;
         for (std::int32_t t : prime)
-            logits = model.step_logits(t);
+            logits = model.step_logits(t, &table);
         for (std::size_t i = 0; i < c.length; ++i)
         {
             const std::int32_t next = sample_token(logits, vocab.size(), c.temperature, rng);
             emit(static_cast<char>(vocab.symbol(next)));
             if (i + 1 < c.length)
-                logits = model.step_logits(next);
+                logits = model.step_logits(next, &table);
         }
     }
 }
