@@ -1,4 +1,4 @@
-// lib/kernels.hpp -- small row-wise loops shared by the cells (private to lib/).
+// lib/kernels.hpp -- small row-wise loops and the batch split shared by the cells (private to lib/).
 #ifndef XRNN_LIB_KERNELS_HPP
 #define XRNN_LIB_KERNELS_HPP
 
@@ -15,8 +15,7 @@ namespace xrnn::kernels
     // through time, so each thread takes a block of rows through all steps without ever
     // waiting for the other: one fork and join per sweep instead of one BLAS wake-up per
     // step. One part when the products are BLAS calls (not `packed`: they split
-    // themselves), for tiny sweeps, or when
-    // `serial` (the flow trace sums over all rows).
+    // themselves), for tiny sweeps, or when `serial` (the flow trace sums over all rows).
     inline std::size_t row_parts(bool packed, std::size_t rows, double flops, bool serial)
     {
         const int threads = blas::threads();
