@@ -8,6 +8,8 @@
 // CPUs run the same loops in plain C++.
 #include "xrnn/packed_gemm.hpp"
 
+#include "xrnn/activation.hpp"
+
 #include <algorithm>
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
@@ -120,14 +122,6 @@ namespace xrnn
             }
         }
 
-        bool cpu_has_avx2_fma()
-        {
-            static const bool has = [] {
-                __builtin_cpu_init();
-                return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-            }();
-            return has;
-        }
 #endif
 
         using BlockFn = void (*)(const float*, std::size_t, const float*, std::size_t, float*,
@@ -141,7 +135,7 @@ namespace xrnn
 #ifdef XRNN_PACKED_AVX2
             static const BlockFn avx2[MR] = {block_avx2<1>, block_avx2<2>, block_avx2<3>,
                                              block_avx2<4>, block_avx2<5>, block_avx2<6>};
-            if (cpu_has_avx2_fma())
+            if (detail::cpu_has_avx2_fma()) // the check activation.hpp uses
                 return avx2;
 #endif
             return plain;
