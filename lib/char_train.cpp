@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -72,7 +73,8 @@ namespace xrnn
                         {"alpha", o.alpha}, {"momentum", o.momentum}, {"eps", o.eps},
                         {"weight_decay", o.weight_decay}, {"lr_decay", o.lr_decay},
                         {"lr_decay_every", o.lr_decay_every}, {"lr_decay_start", o.lr_decay_start}, {"lr_min", o.lr_min},
-                        {"clip_norm", c.clip_norm}, {"clip_value", c.clip_value}, {"time_budget", c.time_budget},
+                        {"lr_schedule", lr_schedule_name(o.schedule)}, {"lr_decay_steps", o.lr_decay_steps},
+                        {"clip_norm", c.clip_norm}, {"clip_value", c.clip_value}, {"ema", c.ema}, {"time_budget", c.time_budget},
                         {"steps", c.steps}, {"eval_every", c.eval_every}, {"eval_batch", c.eval_batch},
                         {"seed", c.seed}, {"threads", c.threads}, {"out", c.out}};
         }
@@ -106,6 +108,10 @@ namespace xrnn
             j.at("lr_decay_every").get_to(o.lr_decay_every);
             j.at("lr_decay_start").get_to(o.lr_decay_start);
             j.at("lr_min").get_to(o.lr_min);
+            // added after format 1 was in use: absent in older checkpoints
+            o.schedule = lr_schedule_from_name(j.value("lr_schedule", std::string("step")));
+            o.lr_decay_steps = j.value("lr_decay_steps", std::uint64_t{0});
+            c.ema = j.value("ema", 0.0);
             j.at("clip_norm").get_to(c.clip_norm);
             j.at("clip_value").get_to(c.clip_value);
             j.at("time_budget").get_to(c.time_budget);
@@ -155,6 +161,11 @@ namespace xrnn
                           v.begin() + static_cast<std::ptrdiff_t>(off + s.size), s.values);
                 off += s.size;
             }
+        }
+
+        bool has_tensor(const Checkpoint& c, const std::string& name)
+        {
+            return std::any_of(c.tensors.begin(), c.tensors.end(), [&](const auto& t) { return t.first == name; });
         }
 
         // The model part of a checkpoint: config, vocabulary, parameters.
@@ -219,6 +230,8 @@ namespace xrnn
         batcher_ = std::make_unique<StreamBatcher>(corpus_.train, config.batch_size, config.seq_len);
         model_ = std::make_unique<CharModel<float>>(model_config(config, corpus_.vocab.size()), init_config(config));
         opt_ = std::make_unique<Optimizer<float>>(config.optimizer);
+        if (config.ema > 0)
+            ema_ = std::make_unique<WeightAverage<float>>(config.ema);
         x_.resize(config.batch_size * config.seq_len);
         y_.resize(x_.size());
     }
@@ -255,6 +268,8 @@ namespace xrnn
         if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm))
             return r; // no update: the parameters stay as they were (the caller stops)
         opt_->step(spans);
+        if (ema_)
+            ema_->update(spans, opt_->steps());
         clips_.record(r.clipped);
         ++chunk_;
         ++step_;
@@ -314,7 +329,12 @@ namespace xrnn
     double CharTrainer::evaluate()
     {
         const RecurrentState<float> keep = model_->rnn().carried_state();
+        const bool averaged = ema_ && !ema_->values().empty();
+        if (averaged)
+            ema_->swap_into(model_->spans());
         const double v = evaluate_tokens(*model_, corpus_.val, config_.eval_batch, config_.seq_len);
+        if (averaged)
+            ema_->swap_into(model_->spans()); // back to the raw weights training continues from
         model_->rnn().set_carried_state(keep);
         return v;
     }
@@ -350,6 +370,8 @@ namespace xrnn
         c.tensors.emplace_back("params", flat_params(m));
         c.tensors.emplace_back("adam_m", opt_->first_moment());
         c.tensors.emplace_back("adam_v", opt_->second_moment());
+        if (ema_ && !ema_->values().empty()) // empty before the first step
+            c.tensors.emplace_back("ema_params", ema_->values());
         const auto& s = model_->rnn().carried_state();
         c.tensors.emplace_back("state_h", std::vector<float>(s.h.begin(), s.h.end()));
         c.tensors.emplace_back("state_c", std::vector<float>(s.c.begin(), s.c.end()));
@@ -380,6 +402,13 @@ namespace xrnn
             t->opt_->first_moment() = p.ckpt.tensor("adam_m");
             t->opt_->second_moment() = p.ckpt.tensor("adam_v");
             t->opt_->set_steps(m.at("optimizer_steps").get<std::uint64_t>());
+            if (t->ema_ && has_tensor(p.ckpt, "ema_params"))
+            {
+                const auto& avg = p.ckpt.tensor("ema_params");
+                if (avg.size() != p.ckpt.tensor("params").size())
+                    throw CheckpointError("xrnn: checkpoint '" + path + "' has a weight average of the wrong size");
+                t->ema_->set_values(avg);
+            }
             t->step_ = m.at("step").get<std::uint64_t>();
             t->chunk_ = m.at("chunk").get<std::uint64_t>();
             t->epoch_ = m.at("epoch").get<std::uint64_t>();
@@ -565,7 +594,10 @@ namespace xrnn
             throw CheckpointError("xrnn: checkpoint '" + path + "' has unreadable metadata: " + e.what());
         }
         m.model = std::make_unique<CharModel<float>>(model_config(p.config, p.vocab.size()), init_config(p.config));
-        set_flat_params(*m.model, p.ckpt.tensor("params"), path);
+        // the weights validation measured: the average when the run kept one
+        const bool averaged = has_tensor(p.ckpt, "ema_params");
+        set_flat_params(*m.model, p.ckpt.tensor(averaged ? "ema_params" : "params"), path);
+        m.averaged = averaged;
         return m;
     }
 }

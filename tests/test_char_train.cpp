@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -270,4 +271,51 @@ TEST_CASE("--monitor-every: gradient-flow records in the metrics log; monitoring
     }
     CHECK(monitor_lines == 3);
     CHECK(eval_lines == 2);
+}
+
+TEST_CASE("--ema: training is unchanged, validation and loaded checkpoints use the average, resume is exact")
+{
+    auto c = small("ema");
+    c.data = text_file(3000);
+    xrnn::CharTrainer plain(c);
+    const auto ref = losses(plain, 30);
+    c.ema = 0.9;
+    xrnn::CharTrainer full(c);
+    CHECK(losses(full, 30) == ref); // the average only watches
+    const double raw_val = plain.evaluate(), avg_val = full.evaluate();
+    CHECK(avg_val != raw_val);
+    CHECK(std::isfinite(avg_val));
+    CHECK(losses(full, 1) == losses(plain, 1)); // evaluating on the average left the raw weights in place
+
+    xrnn::CharTrainer first(c);
+    losses(first, 17);
+    std::filesystem::create_directories(c.out);
+    const std::string ckpt = tmp("ema/at17.ckpt");
+    const double val17 = first.evaluate();
+    first.save(ckpt);
+    auto loaded = xrnn::load_char_model(ckpt);
+    CHECK(loaded.averaged);
+    CHECK(xrnn::evaluate_tokens(*loaded.model, first.corpus().val, c.eval_batch, c.seq_len) == doctest::Approx(val17).epsilon(1e-12));
+    auto resumed = xrnn::CharTrainer::resume(ckpt, xrnn::TrainConfig{});
+    CHECK(resumed->config().ema == 0.9);
+    CHECK(resumed->evaluate() == val17);
+    const auto a = losses(first, 13), b = losses(*resumed, 13);
+    CHECK(a == b);
+    CHECK(resumed->evaluate() == first.evaluate());
+}
+
+TEST_CASE("--lr-schedule cosine is kept in the checkpoint")
+{
+    auto c = small("cosine");
+    c.optimizer.schedule = xrnn::LrSchedule::cosine;
+    c.optimizer.lr_decay_steps = 20;
+    c.optimizer.lr_min = 1e-4;
+    xrnn::CharTrainer t(c);
+    losses(t, 3);
+    std::filesystem::create_directories(c.out);
+    t.save(tmp("cosine/x.ckpt"));
+    auto r = xrnn::CharTrainer::resume(tmp("cosine/x.ckpt"), xrnn::TrainConfig{});
+    CHECK(r->config().optimizer.schedule == xrnn::LrSchedule::cosine);
+    CHECK(r->config().optimizer.lr_decay_steps == 20);
+    CHECK(r->config().optimizer.lr_min == 1e-4);
 }

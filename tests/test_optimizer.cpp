@@ -95,3 +95,38 @@ TEST_CASE("decoupled weight decay and the step schedule")
     c.lr = -1;
     CHECK_THROWS_WITH_AS(xrnn::Optimizer<double>{c}, doctest::Contains("learning rate must be > 0"), std::invalid_argument);
 }
+
+TEST_CASE("cosine and linear schedules: hold, decay to lr_min over lr_decay_steps, then stay")
+{
+    xrnn::OptimizerConfig c;
+    c.lr = 1.0;
+    c.lr_min = 0.1;
+    c.lr_decay_start = 100;
+    c.lr_decay_steps = 200;
+    c.schedule = xrnn::LrSchedule::cosine;
+    xrnn::Optimizer<double> cosine(c);
+    CHECK(cosine.lr_at(1) == 1.0);
+    CHECK(cosine.lr_at(100) == 1.0);
+    CHECK(cosine.lr_at(200) == doctest::Approx(0.55));                                  // half way: the mean
+    CHECK(cosine.lr_at(150) == doctest::Approx(0.1 + 0.9 * (1 + std::cos(std::acos(-1.0) / 4)) / 2)); // a quarter
+    CHECK(cosine.lr_at(300) == doctest::Approx(0.1));
+    CHECK(cosine.lr_at(10000) == doctest::Approx(0.1));
+    for (std::uint64_t t = 101; t <= 300; ++t) // monotone
+        CHECK(cosine.lr_at(t) < cosine.lr_at(t - 1));
+
+    c.schedule = xrnn::LrSchedule::linear;
+    xrnn::Optimizer<double> linear(c);
+    CHECK(linear.lr_at(100) == 1.0);
+    CHECK(linear.lr_at(150) == doctest::Approx(0.775));
+    CHECK(linear.lr_at(300) == doctest::Approx(0.1));
+    CHECK(linear.lr_at(301) == doctest::Approx(0.1));
+
+    CHECK(xrnn::lr_schedule_from_name("cosine") == xrnn::LrSchedule::cosine);
+    CHECK(xrnn::lr_schedule_name(xrnn::LrSchedule::linear) == "linear");
+    CHECK_THROWS_WITH_AS(xrnn::lr_schedule_from_name("onecycle"), doctest::Contains("step, cosine, linear"), std::invalid_argument);
+    c.lr_decay_steps = 0;
+    CHECK_THROWS_WITH_AS(xrnn::Optimizer<double>{c}, doctest::Contains("lr_decay_steps > 0"), std::invalid_argument);
+    c.lr_decay_steps = 10;
+    c.lr_min = 2.0;
+    CHECK_THROWS_WITH_AS(xrnn::Optimizer<double>{c}, doctest::Contains("must not exceed lr"), std::invalid_argument);
+}

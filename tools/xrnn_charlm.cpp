@@ -31,7 +31,7 @@ int main(int argc, char** argv)
 
     // ---- train
     xrnn::TrainConfig tc;
-    std::string resume, optimizer = "adam";
+    std::string resume, optimizer = "adam", lr_schedule = "step";
     auto* train = app.add_subcommand("train", "train a model on a text file (or resume one)");
     train->add_option("--data", tc.data, "text file to train on (last 10% = validation)");
     train->add_option("--vocab", tc.vocab, "vocabulary: the bytes seen in the file, or all 256")->check(CLI::IsMember({"seen", "bytes"}))->capture_default_str();
@@ -51,10 +51,13 @@ int main(int argc, char** argv)
     train->add_option("--lr-decay", tc.optimizer.lr_decay, "multiply lr by this every --lr-decay-every steps")->check(CLI::Range(1e-6, 1.0))->capture_default_str();
     train->add_option("--lr-decay-every", tc.optimizer.lr_decay_every, "steps between lr decays")->check(at_least_one)->capture_default_str();
     train->add_option("--lr-decay-start", tc.optimizer.lr_decay_start, "first step of the decay schedule")->capture_default_str();
+    train->add_option("--lr-schedule", lr_schedule, "lr schedule after --lr-decay-start: step (x --lr-decay every --lr-decay-every), cosine or linear (to --lr-min over --lr-decay-steps)")->check(CLI::IsMember({"step", "cosine", "linear"}))->capture_default_str();
+    train->add_option("--lr-decay-steps", tc.optimizer.lr_decay_steps, "cosine/linear: steps from --lr-decay-start to --lr-min")->capture_default_str();
     train->add_option("--lr-min", tc.optimizer.lr_min, "floor of the decayed learning rate")->check(CLI::NonNegativeNumber)->capture_default_str();
     train->add_option("--weight-decay", tc.optimizer.weight_decay, "decoupled weight decay")->check(CLI::NonNegativeNumber)->capture_default_str();
     train->add_option("--momentum", tc.optimizer.momentum, "SGD momentum")->check(CLI::Range(0.0, 0.999))->capture_default_str();
     train->add_option("--clip-norm", tc.clip_norm, "clip gradients to this global norm (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();
+    train->add_option("--ema", tc.ema, "decay of a moving average of the weights used for validation, sampling and eval (e.g. 0.999; 0 = off)")->check(CLI::Range(0.0, 0.999999))->capture_default_str();
     train->add_option("--clip-value", tc.clip_value, "clip each gradient entry to +-this (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();
     train->add_option("--time-budget", tc.time_budget, "stop after this many seconds (0 = no limit)")->check(CLI::NonNegativeNumber);
     train->add_option("--steps", tc.steps, "stop after this many steps (0 = no limit)");
@@ -88,6 +91,7 @@ int main(int argc, char** argv)
         if (*train)
         {
             tc.optimizer.kind = xrnn::optimizer_from_name(optimizer);
+            tc.optimizer.schedule = xrnn::lr_schedule_from_name(lr_schedule);
             std::unique_ptr<xrnn::CharTrainer> trainer;
             if (!resume.empty())
             {
@@ -134,9 +138,9 @@ int main(int argc, char** argv)
             const auto tokens = m.vocab.encode(text);
             xrnn::blas::set_threads(m.config.threads);
             const double nats = xrnn::evaluate_tokens(*m.model, tokens, 64, m.config.seq_len);
-            std::printf("%s: %.4f nats/char, %.4f bits/char over %zu chars (checkpoint step %llu)\n",
+            std::printf("%s: %.4f nats/char, %.4f bits/char over %zu chars (checkpoint step %llu%s)\n",
                         eval_data.c_str(), nats, nats / std::log(2.0), tokens.size() - 1,
-                        static_cast<unsigned long long>(m.step));
+                        static_cast<unsigned long long>(m.step), m.averaged ? ", averaged weights" : "");
             return 0;
         }
     }

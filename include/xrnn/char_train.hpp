@@ -14,6 +14,7 @@
 #include "xrnn/clip.hpp"
 #include "xrnn/grad_monitor.hpp"
 #include "xrnn/optimizer.hpp"
+#include "xrnn/weight_average.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -55,6 +56,10 @@ namespace xrnn
         OptimizerConfig optimizer;
         double clip_norm = 5.0;           // 0 = off
         double clip_value = 0.0;          // 0 = off
+        // Exponential moving average of the weights (weight_average.hpp), 0 = off. When on,
+        // validation, best.ckpt's choice, `sample` and `eval` use the averaged weights; training
+        // continues on the raw ones (both are in the checkpoint).
+        double ema = 0.0;
         // run length: whichever comes first; both 0 = until stopped
         double time_budget = 0.0;         // seconds of wall time, evaluations included
         std::uint64_t steps = 0;
@@ -107,6 +112,7 @@ namespace xrnn
         CharCorpus corpus_;
         std::unique_ptr<CharModel<float>> model_;
         std::unique_ptr<Optimizer<float>> opt_;
+        std::unique_ptr<WeightAverage<float>> ema_; // when config_.ema > 0
         std::unique_ptr<StreamBatcher> batcher_;
         std::vector<std::int32_t> x_, y_;
         std::uint64_t step_ = 0;   // optimizer steps done
@@ -127,6 +133,7 @@ namespace xrnn
         Vocabulary vocab;
         std::unique_ptr<CharModel<float>> model;
         std::uint64_t step = 0;
+        bool averaged = false; // the weights are the run's moving average (TrainConfig::ema)
     };
     LoadedCharModel load_char_model(const std::string& checkpoint);
 

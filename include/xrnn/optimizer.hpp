@@ -1,5 +1,6 @@
 // xrnn/optimizer.hpp -- Adam (Kingma & Ba 2015), RMSprop (Tieleman & Hinton 2012) and SGD with
-// momentum, over a list of parameter spans, with a step learning-rate schedule.
+// momentum, over a list of parameter spans, with a learning-rate schedule: step decay (Keras
+// ExponentialDecay with staircase), cosine (torch CosineAnnealingLR) or linear (torch LinearLR).
 //
 // Updates follow torch.optim's formulas (Adam with bias correction, eps outside the sqrt;
 // RMSprop alpha = smoothing constant; SGD momentum buffer v = mu v + g, p -= lr v).
@@ -11,6 +12,7 @@
 #include "xrnn/check.hpp"
 #include "xrnn/params.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -41,6 +43,28 @@ namespace xrnn
         return k == OptimizerKind::adam ? "adam" : (k == OptimizerKind::rmsprop ? "rmsprop" : "sgd");
     }
 
+    enum class LrSchedule
+    {
+        step,   // x lr_decay every lr_decay_every steps
+        cosine, // half a cosine from lr to lr_min over lr_decay_steps
+        linear, // a straight line from lr to lr_min over lr_decay_steps
+    };
+
+    inline LrSchedule lr_schedule_from_name(std::string_view name)
+    {
+        if (name == "step")
+            return LrSchedule::step;
+        if (name == "cosine")
+            return LrSchedule::cosine;
+        if (name == "linear")
+            return LrSchedule::linear;
+        detail::fail("unknown lr schedule '" + std::string(name) + "'; valid: step, cosine, linear");
+    }
+    inline std::string lr_schedule_name(LrSchedule s)
+    {
+        return s == LrSchedule::step ? "step" : (s == LrSchedule::cosine ? "cosine" : "linear");
+    }
+
     struct OptimizerConfig
     {
         OptimizerKind kind = OptimizerKind::adam;
@@ -50,10 +74,17 @@ namespace xrnn
         double momentum = 0.9;             // sgd only (rmsprop here has none, as torch's default)
         double eps = 1e-8;
         double weight_decay = 0.0;         // decoupled
-        // lr_t = max(lr_min, lr * lr_decay^(floor(max(0, t - lr_decay_start) / lr_decay_every)))
+        // Schedules, over the optimizer step t (1-based); all hold lr up to lr_decay_start:
+        // step:   lr_t = max(lr_min, lr * lr_decay^(floor((t - lr_decay_start) / lr_decay_every)))
+        // cosine: lr_t = lr_min + (lr - lr_min) * (1 + cos(pi * f)) / 2
+        // linear: lr_t = lr - (lr - lr_min) * f,  f = min(1, (t - lr_decay_start) / lr_decay_steps)
+        // Defined on steps, not seconds, so a run (and its resume) is reproducible; to end a
+        // time-budgeted run at lr_min, set lr_decay_steps to the steps the budget gives.
+        LrSchedule schedule = LrSchedule::step;
         double lr_decay = 1.0;
         std::uint64_t lr_decay_every = 1000;
         std::uint64_t lr_decay_start = 0;
+        std::uint64_t lr_decay_steps = 0; // cosine and linear
         double lr_min = 0.0;
     };
 
@@ -67,13 +98,25 @@ namespace xrnn
             XRNN_CHECK(c.lr_decay > 0 && c.lr_decay <= 1, "lr_decay must be in (0, 1], got " + std::to_string(c.lr_decay));
             XRNN_CHECK(c.lr_decay_every > 0, "lr_decay_every must be > 0");
             XRNN_CHECK(c.weight_decay >= 0, "weight_decay must be >= 0");
+            XRNN_CHECK(c.schedule == LrSchedule::step || c.lr_decay_steps > 0,
+                       "the " + lr_schedule_name(c.schedule) + " schedule needs lr_decay_steps > 0 (steps from lr_decay_start to lr_min)");
+            XRNN_CHECK(c.schedule == LrSchedule::step || c.lr_min <= c.lr,
+                       "lr_min (" + std::to_string(c.lr_min) + ") must not exceed lr (" + std::to_string(c.lr) + ")");
         }
         const OptimizerConfig& config() const { return c_; }
         std::uint64_t steps() const { return t_; }
         double current_lr() const { return lr_at(t_ + 1); }
         double lr_at(std::uint64_t t) const
         {
-            if (c_.lr_decay == 1.0 || t <= c_.lr_decay_start)
+            if (t <= c_.lr_decay_start)
+                return c_.lr;
+            if (c_.schedule != LrSchedule::step)
+            {
+                const double f = std::min(1.0, static_cast<double>(t - c_.lr_decay_start) / static_cast<double>(c_.lr_decay_steps));
+                const double w = c_.schedule == LrSchedule::cosine ? 0.5 * (1.0 + std::cos(3.14159265358979323846 * f)) : 1.0 - f;
+                return c_.lr_min + (c_.lr - c_.lr_min) * w;
+            }
+            if (c_.lr_decay == 1.0)
                 return c_.lr;
             const double decayed = c_.lr * std::pow(c_.lr_decay, static_cast<double>((t - c_.lr_decay_start) / c_.lr_decay_every));
             return decayed > c_.lr_min ? decayed : c_.lr_min;
