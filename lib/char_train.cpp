@@ -579,7 +579,7 @@ namespace xrnn
         return 0;
     }
 
-    LoadedCharModel load_char_model(const std::string& path)
+    LoadedCharModel load_char_model(const std::string& path, bool raw)
     {
         ModelPart p = read_model_part(path);
         LoadedCharModel m;
@@ -595,7 +595,7 @@ namespace xrnn
         }
         m.model = std::make_unique<CharModel<float>>(model_config(p.config, p.vocab.size()), init_config(p.config));
         // the weights validation measured: the average when the run kept one
-        const bool averaged = has_tensor(p.ckpt, "ema_params");
+        const bool averaged = !raw && has_tensor(p.ckpt, "ema_params");
         set_flat_params(*m.model, p.ckpt.tensor(averaged ? "ema_params" : "params"), path);
         m.averaged = averaged;
         return m;

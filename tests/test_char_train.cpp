@@ -295,6 +295,9 @@ TEST_CASE("--ema: training is unchanged, validation and loaded checkpoints use t
     first.save(ckpt);
     auto loaded = xrnn::load_char_model(ckpt);
     CHECK(loaded.averaged);
+    auto raw = xrnn::load_char_model(ckpt, true);
+    CHECK(!raw.averaged);
+    CHECK(xrnn::evaluate_tokens(*raw.model, first.corpus().val, c.eval_batch, c.seq_len) != doctest::Approx(val17).epsilon(1e-12));
     CHECK(xrnn::evaluate_tokens(*loaded.model, first.corpus().val, c.eval_batch, c.seq_len) == doctest::Approx(val17).epsilon(1e-12));
     auto resumed = xrnn::CharTrainer::resume(ckpt, xrnn::TrainConfig{});
     CHECK(resumed->config().ema == 0.9);

@@ -83,6 +83,8 @@ int main(int argc, char** argv)
     auto* eval = app.add_subcommand("eval", "mean loss of a checkpoint on a file");
     eval->add_option("--checkpoint", ckpt, "checkpoint file")->required();
     eval->add_option("--data", eval_data, "text file")->required();
+    bool raw_weights = false;
+    eval->add_flag("--raw-weights", raw_weights, "evaluate the trained weights, not their moving average (runs with --ema)");
 
     CLI11_PARSE(app, argc, argv);
 
@@ -130,7 +132,7 @@ int main(int argc, char** argv)
         }
         if (*eval)
         {
-            auto m = xrnn::load_char_model(ckpt);
+            auto m = xrnn::load_char_model(ckpt, raw_weights);
             const std::string text = xrnn::read_file(eval_data);
             if (text.size() < 2)
                 throw std::invalid_argument("'" + eval_data + "' has " + std::to_string(text.size())

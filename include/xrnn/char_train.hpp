@@ -135,7 +135,9 @@ namespace xrnn
         std::uint64_t step = 0;
         bool averaged = false; // the weights are the run's moving average (TrainConfig::ema)
     };
-    LoadedCharModel load_char_model(const std::string& checkpoint);
+    // raw = false: the moving average when the checkpoint has one (the weights validation
+    // measured), else the trained weights; raw = true: always the trained weights.
+    LoadedCharModel load_char_model(const std::string& checkpoint, bool raw = false);
 
     // Mean nats/char of `model` on `tokens`, batched into `streams` contiguous streams.
     double evaluate_tokens(CharModel<float>& model, const std::vector<std::int32_t>& tokens, std::size_t streams,
