@@ -41,6 +41,7 @@ namespace xrnn
             m.vocab_size = vocab_size;
             m.embed_size = c.embed_size;
             m.dropout = c.dropout;
+            m.weight_drop = c.weight_drop;
             m.rnn.cell = cell_from_name(c.cell);
             m.rnn.hidden_size = c.hidden_size;
             m.rnn.num_layers = c.num_layers;
@@ -74,7 +75,7 @@ namespace xrnn
                         {"weight_decay", o.weight_decay}, {"lr_decay", o.lr_decay},
                         {"lr_decay_every", o.lr_decay_every}, {"lr_decay_start", o.lr_decay_start}, {"lr_min", o.lr_min},
                         {"lr_schedule", lr_schedule_name(o.schedule)}, {"lr_decay_steps", o.lr_decay_steps},
-                        {"clip_norm", c.clip_norm}, {"clip_value", c.clip_value}, {"ema", c.ema}, {"time_budget", c.time_budget},
+                        {"clip_norm", c.clip_norm}, {"clip_value", c.clip_value}, {"ema", c.ema}, {"weight_drop", c.weight_drop}, {"time_budget", c.time_budget},
                         {"steps", c.steps}, {"eval_every", c.eval_every}, {"eval_batch", c.eval_batch},
                         {"seed", c.seed}, {"threads", c.threads}, {"out", c.out}};
         }
@@ -112,6 +113,7 @@ namespace xrnn
             o.schedule = lr_schedule_from_name(j.value("lr_schedule", std::string("step")));
             o.lr_decay_steps = j.value("lr_decay_steps", std::uint64_t{0});
             c.ema = j.value("ema", 0.0);
+            c.weight_drop = j.value("weight_drop", 0.0);
             j.at("clip_norm").get_to(c.clip_norm);
             j.at("clip_value").get_to(c.clip_value);
             j.at("time_budget").get_to(c.time_budget);

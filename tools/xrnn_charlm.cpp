@@ -42,6 +42,7 @@ int main(int argc, char** argv)
     train->add_option("--activation", tc.activation, "candidate activation (Keras `activation`)")->capture_default_str();
     train->add_option("--recurrent-activation", tc.recurrent_activation, "gate activation (Keras `recurrent_activation`)")->capture_default_str();
     train->add_option("--dropout", tc.dropout, "dropout between layers and before the head")->check(CLI::Range(0.0, 0.99))->capture_default_str();
+    train->add_option("--weight-drop", tc.weight_drop, "DropConnect on the recurrent weights (AWD-LSTM's weight drop)")->check(CLI::Range(0.0, 0.99))->capture_default_str();
     train->add_option("--init", tc.init, "recurrent weight init")->check(CLI::IsMember({"uniform", "orthogonal", "identity"}))->capture_default_str();
     train->add_option("--forget-bias", tc.forget_bias, "LSTM forget-gate bias (0 = PyTorch init)")->capture_default_str();
     train->add_option("--batch-size", tc.batch_size, "streams per batch")->check(at_least_one)->capture_default_str();

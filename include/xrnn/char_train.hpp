@@ -48,6 +48,7 @@ namespace xrnn
         std::string activation = "tanh";
         std::string recurrent_activation = "sigmoid";
         double dropout = 0.0;
+        double weight_drop = 0.0;         // DropConnect on weight_hh (char_model.hpp)
         std::string init = "uniform";     // recurrent init: uniform, orthogonal, identity
         double forget_bias = 0.0;         // lstm: total forget-gate bias; 0 keeps PyTorch's init
         // optimisation
