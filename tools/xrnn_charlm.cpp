@@ -28,6 +28,8 @@ int main(int argc, char** argv)
 {
     CLI::App app{"xrnn-charlm: character-level language models with xrnn (RNN / GRU / LSTM)"};
     app.require_subcommand(1);
+    // an option given twice takes the last value, so scripts can append overrides to a recipe
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 
     // ---- train
     xrnn::TrainConfig tc;
