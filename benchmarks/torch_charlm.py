@@ -22,7 +22,9 @@ p.add_argument("--dropout", type=float, default=0.0); p.add_argument("--threads"
 p.add_argument("--seed", type=int, default=1)
 p.add_argument("--lr-decay", type=float, default=1.0); p.add_argument("--lr-decay-every", type=int, default=1000)
 p.add_argument("--lr-decay-start", type=int, default=0); p.add_argument("--lr-min", type=float, default=0.0)
-p.add_argument("--like", help="an xrnn checkpoint: take cell, sizes, batch, seq_len, lr, clip, dropout from it")
+p.add_argument("--weight-decay", type=float, default=0.0, help="decoupled (AdamW), as xrnn's")
+p.add_argument("--ema", type=float, default=0.0, help="validate on a moving average of the weights, as xrnn's --ema")
+p.add_argument("--like", help="an xrnn checkpoint: take cell, sizes, batch, seq_len, lr, schedule, clip, dropout, weight decay, ema from it")
 a = p.parse_args()
 if a.like:
     import json, struct
@@ -33,6 +35,11 @@ if a.like:
     for k in ("cell", "hidden_size", "num_layers", "embed_size", "batch_size", "seq_len", "lr", "clip_norm", "dropout",
               "lr_decay", "lr_decay_every", "lr_decay_start", "lr_min"):
         setattr(a, k, c[k])
+    a.weight_decay = c.get("weight_decay", 0.0)
+    a.ema = c.get("ema", 0.0)  # absent in checkpoints older than --ema
+    assert c.get("lr_schedule", "step") == "step" and c.get("weight_drop", 0.0) == 0.0, \
+        "torch_charlm.py replicates the step lr schedule and no weight drop only"
+    assert c.get("optimizer", "adam") == "adam", "torch_charlm.py replicates Adam only"
 torch.set_num_threads(a.threads)  # 1 is best here: its GEMMs still get OPENBLAS_NUM_THREADS=2
 torch.manual_seed(a.seed)
 
@@ -63,7 +70,11 @@ def detach(h):
 
 
 m = Model()
-opt = torch.optim.Adam(m.parameters(), lr=a.lr)
+# AdamW with weight_decay 0 is Adam; with it, p -= lr * wd * p before the Adam step, as xrnn does
+opt = torch.optim.AdamW(m.parameters(), lr=a.lr, weight_decay=a.weight_decay)
+# xrnn's weight average: avg = d avg + (1 - d) p after step t, d = min(ema, (1 + t) / (10 + t))
+# (the first step starts it at the weights)
+avg = None
 lossf = nn.CrossEntropyLoss()
 L = (len(train) - 1) // B
 chunks = L // T
@@ -71,6 +82,20 @@ starts = torch.arange(B) * L
 
 
 def evaluate():
+    if avg is not None:  # score the averaged weights, then put the trained ones back
+        keep = [q.detach().clone() for q in m.parameters()]
+        with torch.no_grad():
+            for q, w in zip(m.parameters(), avg):
+                q.copy_(w)
+        v = evaluate_current()
+        with torch.no_grad():
+            for q, w in zip(m.parameters(), keep):
+                q.copy_(w)
+        return v
+    return evaluate_current()
+
+
+def evaluate_current():
     m.eval()
     n = len(val); S = max(1, min(64, (n - 1) // T)); Ls = (n - 1) // S
     total, count, h = 0.0, 0, None
@@ -108,7 +133,14 @@ while time.perf_counter() - t0 < a.seconds:
     nn.utils.clip_grad_norm_(m.parameters(), a.clip_norm)
     opt.step()
     k += 1; step += 1
+    if a.ema > 0 and avg is None:
+        avg = [q.detach().clone() for q in m.parameters()]
+    elif a.ema > 0:
+        d = min(a.ema, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for w, q in zip(avg, m.parameters()):
+                w.mul_(d).add_(q, alpha=1 - d)
 train_s = time.perf_counter() - t0
 v = evaluate()
-print(f"torch {torch.__version__} {a.cell} {a.num_layers}x{a.hidden_size} B={B} T={T} lr={a.lr} (decay {a.lr_decay}/{a.lr_decay_every} from {a.lr_decay_start}, min {a.lr_min}) dropout={a.dropout}: "
+print(f"torch {torch.__version__} {a.cell} {a.num_layers}x{a.hidden_size} B={B} T={T} lr={a.lr} (decay {a.lr_decay}/{a.lr_decay_every} from {a.lr_decay_start}, min {a.lr_min}) dropout={a.dropout} weight_decay={a.weight_decay} ema={a.ema}: "
       f"{step} steps in {train_s:.0f} s ({step * B * T / train_s:.0f} tok/s), val {v:.4f} nats/char")

@@ -28,7 +28,7 @@ namespace xrnn
     struct TrainConfig
     {
         // Defaults measured on tinyshakespeare (benchmarks/RESULTS.md): Adam 3e-3, then x0.85
-        // every 100 steps from step 300, floored at 2e-4.
+        // every 100 steps from step 300, floored at 2e-4; validation on a weight average (ema).
         TrainConfig()
         {
             optimizer.lr = 3e-3;
@@ -59,8 +59,9 @@ namespace xrnn
         double clip_value = 0.0;          // 0 = off
         // Exponential moving average of the weights (weight_average.hpp), 0 = off. When on,
         // validation, best.ckpt's choice, `sample` and `eval` use the averaged weights; training
-        // continues on the raw ones (both are in the checkpoint).
-        double ema = 0.0;
+        // continues on the raw ones (both are in the checkpoint). On by default: on tinyshakespeare
+        // it lowered the 3-minute val loss by 0.015 and the 30-minute one by 0.011-0.014.
+        double ema = 0.999;
         // run length: whichever comes first; both 0 = until stopped
         double time_budget = 0.0;         // seconds of wall time, evaluations included
         std::uint64_t steps = 0;
