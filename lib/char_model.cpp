@@ -115,19 +115,25 @@ namespace xrnn
     }
 
     template <class T>
-    void CharModel<T>::drop_recurrent_weights()
+    ParamSpan<T> CharModel<T>::recurrent_weight(std::size_t l)
     {
         auto& p = rnn_.params();
+        const std::size_t k = p.index("weight_hh_l" + std::to_string(l));
+        return {p.value(k), p.grad(k), p.table()[k].size};
+    }
+
+    template <class T>
+    void CharModel<T>::drop_recurrent_weights()
+    {
         const std::size_t L = config_.rnn.num_layers;
-        const std::size_t n = gate_count(config_.rnn.cell) * config_.rnn.hidden_size * config_.rnn.hidden_size;
+        const std::size_t n = recurrent_weight(0).size; // the same (gates * H, H) in every layer
         w_keep_.resize(L * n);
         w_mask_.resize(L * n);
         g_keep_.resize(L * n);
         for (std::size_t l = 0; l < L; ++l)
         {
-            const std::size_t k = p.index("weight_hh_l" + std::to_string(l));
-            T* w = p.value(k);
-            T* g = p.grad(k);
+            const auto [w, g, size] = recurrent_weight(l);
+            XRNN_ASSERT(size == n);
             std::copy(w, w + n, w_keep_.data() + l * n);
             // gradients already there (accumulated over calls) must not get this chunk's mask
             std::copy(g, g + n, g_keep_.data() + l * n);
@@ -139,14 +145,11 @@ namespace xrnn
     template <class T>
     void CharModel<T>::restore_recurrent_weights(bool backward)
     {
-        auto& p = rnn_.params();
-        const std::size_t L = config_.rnn.num_layers;
-        const std::size_t n = gate_count(config_.rnn.cell) * config_.rnn.hidden_size * config_.rnn.hidden_size;
-        for (std::size_t l = 0; l < L; ++l)
+        const std::size_t n = w_keep_.size() / config_.rnn.num_layers;
+        for (std::size_t l = 0; l < config_.rnn.num_layers; ++l)
         {
-            const std::size_t k = p.index("weight_hh_l" + std::to_string(l));
-            T* w = p.value(k);
-            T* g = p.grad(k);
+            const auto [w, g, size] = recurrent_weight(l);
+            XRNN_ASSERT(size == n);
             std::copy(w_keep_.data() + l * n, w_keep_.data() + (l + 1) * n, w);
             const T* mask = w_mask_.data() + l * n;
             const T* g0 = g_keep_.data() + l * n;

@@ -150,9 +150,7 @@ namespace xrnn
 
         void set_flat_params(CharModel<float>& m, const std::vector<float>& v, const std::string& path)
         {
-            std::size_t n = 0;
-            for (const auto& s : m.spans())
-                n += s.size;
+            const std::size_t n = total_size(m.spans());
             if (v.size() != n)
                 throw CheckpointError("xrnn: checkpoint '" + path + "' has " + std::to_string(v.size())
                                       + " parameters but its configuration needs " + std::to_string(n));

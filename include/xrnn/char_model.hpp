@@ -68,6 +68,7 @@ namespace xrnn
         // and (after a backward) mask their gradient, dW = M * dW_masked.
         void drop_recurrent_weights();
         void restore_recurrent_weights(bool backward);
+        ParamSpan<T> recurrent_weight(std::size_t layer); // weight_hh_l<layer>
 
         CharModelConfig config_;
         ParamSet<T> own_;

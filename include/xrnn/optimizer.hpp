@@ -124,9 +124,7 @@ namespace xrnn
 
         void step(const std::vector<ParamSpan<T>>& spans)
         {
-            std::size_t n = 0;
-            for (const auto& s : spans)
-                n += s.size;
+            const std::size_t n = total_size(spans);
             if (m_.size() != n) // first step: state buffers in the spans' order
             {
                 XRNN_CHECK(t_ == 0, "optimizer state has " + std::to_string(m_.size())

@@ -25,6 +25,16 @@ namespace xrnn
         std::size_t size;
     };
 
+    // Scalars in a list of spans: the length of the flat buffer they stand for.
+    template <class T>
+    std::size_t total_size(const std::vector<ParamSpan<T>>& spans)
+    {
+        std::size_t n = 0;
+        for (const auto& s : spans)
+            n += s.size;
+        return n;
+    }
+
     struct ParamInfo
     {
         std::string name;               // PyTorch-style, e.g. "weight_hh_l1"

@@ -42,7 +42,7 @@ namespace xrnn
         // Folds in the parameters after optimizer step t. The first call starts the average at them.
         void update(const std::vector<ParamSpan<T>>& spans, std::uint64_t t)
         {
-            const std::size_t n = total(spans);
+            const std::size_t n = total_size(spans);
             if (avg_.size() != n)
             {
                 XRNN_CHECK(avg_.empty(), "weight average holds " + std::to_string(avg_.size())
@@ -66,7 +66,7 @@ namespace xrnn
         // call again to swap back. Evaluation runs between the two calls.
         void swap_into(const std::vector<ParamSpan<T>>& spans)
         {
-            XRNN_CHECK(avg_.size() == total(spans), "weight average is empty or does not match the model");
+            XRNN_CHECK(avg_.size() == total_size(spans), "weight average is empty or does not match the model");
             std::size_t off = 0;
             for (const auto& s : spans)
             {
@@ -80,13 +80,6 @@ namespace xrnn
         void set_values(std::vector<T> v) { avg_ = std::move(v); }
 
     private:
-        static std::size_t total(const std::vector<ParamSpan<T>>& spans)
-        {
-            std::size_t n = 0;
-            for (const auto& s : spans)
-                n += s.size;
-            return n;
-        }
         static void copy_from(const std::vector<ParamSpan<T>>& spans, std::vector<T>& out)
         {
             std::size_t off = 0;
