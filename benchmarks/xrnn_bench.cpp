@@ -70,7 +70,7 @@ int main(int argc, char** argv)
     int threads = 2;
     double seconds = 3.0;
     CLI::App app{"xrnn-bench: char-LM training-step throughput (compare with shared/bench/peer_torch.py)"};
-    app.add_option("--cell", cell)->check(CLI::IsMember({"lstm", "gru", "rnn"}))->capture_default_str();
+    app.add_option("--cell", cell)->check(CLI::IsMember(xrnn::cell_names()))->capture_default_str();
     app.add_option("--hidden-size", H)->capture_default_str();
     app.add_option("--num-layers", L)->capture_default_str();
     app.add_option("--batch-size", B)->capture_default_str();
@@ -177,7 +177,9 @@ int main(int argc, char** argv)
         // (H); GRU the gates r, z, n, the reset-scaled term W_hn h + b_hn and h (5H); LSTM the
         // gates i, f, g, o, the cell state c and h (6H); plus the embedding output (E) and the
         // head's logits (V). Everything else is scratch, gradient or could be recomputed.
-        const std::size_t per_layer = c.rnn.cell == xrnn::CellKind::rnn ? H : (c.rnn.cell == xrnn::CellKind::gru ? 5 * H : 6 * H);
+        const auto& tr = xrnn::cell_traits(c.rnn.cell);
+        const std::size_t per_layer = (tr.gated ? tr.gates * H : 0) + H + (tr.cell_state ? H : 0)
+                                      + (c.rnn.cell == xrnn::CellKind::gru ? H : 0); // gru: W_hn h + b_hn
         const double keep = 4.0 * double(T * B) * (double(L) * double(per_layer) + double(E + V));
         const double grown = proc_status_bytes("VmHWM:") - rss_setup;
         std::printf("memory: peak RSS grew %.1f MB over setup; activations BPTT must keep: %.1f MB; ratio %.2f\n",

@@ -4,47 +4,34 @@
 #include "xrnn/check.hpp"
 #include "xrnn/dropout.hpp"
 #include "kernels.hpp"
+#include "cells/cell_ops.hpp"
 
 #include <cmath>
 
 namespace xrnn
 {
-    CellKind cell_from_name(std::string_view name)
-    {
-        if (name == "rnn")
-            return CellKind::rnn;
-        if (name == "gru")
-            return CellKind::gru;
-        if (name == "lstm")
-            return CellKind::lstm;
-        detail::fail("unknown cell '" + std::string(name) + "'; valid cells: rnn, gru, lstm");
-    }
-
-    std::string cell_name(CellKind k)
-    {
-        return k == CellKind::rnn ? "rnn" : (k == CellKind::gru ? "gru" : "lstm");
-    }
-
     template <class T>
-    Recurrent<T>::Recurrent(const RecurrentConfig& config, const InitConfig& init) : config_(config)
+    Recurrent<T>::Recurrent(const RecurrentConfig& config, const InitConfig& init)
+        : config_(config), traits_(&cell_traits(config.cell))
     {
         XRNN_CHECK(config.input_size > 0, "input_size must be > 0, got 0");
         XRNN_CHECK(config.hidden_size > 0, "hidden_size must be > 0, got 0");
         XRNN_CHECK(config.num_layers > 0, "num_layers must be > 0, got 0");
         XRNN_CHECK(config.dropout >= 0.0 && config.dropout < 1.0,
                    "dropout must be in [0, 1), got " + std::to_string(config.dropout));
-        const std::size_t H = config.hidden_size, G = gate_count(config.cell) * H;
+        const std::size_t H = config.hidden_size;
+        tensor_ids_.resize(config.num_layers);
         for (std::size_t l = 0; l < config.num_layers; ++l)
-        {
-            const std::string k = std::to_string(l);
-            params_.add("weight_ih_l" + k, {G, l == 0 ? config.input_size : H});
-            params_.add("weight_hh_l" + k, {G, H});
-            params_.add("bias_ih_l" + k, {G});
-            params_.add("bias_hh_l" + k, {G});
-        }
-        rnn_.resize(config.cell == CellKind::rnn ? config.num_layers : 0);
-        gru_.resize(config.cell == CellKind::gru ? config.num_layers : 0);
-        lstm_.resize(config.cell == CellKind::lstm ? config.num_layers : 0);
+            for (const CellTensor& t : traits_->tensors) // the cell's tensors, by name
+            {
+                const std::size_t rows = (t.blocks ? t.blocks : traits_->gates) * H;
+                const std::size_t in = l == 0 ? config.input_size : H;
+                std::vector<std::size_t> shape{rows};
+                if (t.cols != CellTensor::Cols::none)
+                    shape.push_back(t.cols == CellTensor::Cols::input ? in : H);
+                tensor_ids_[l].push_back(params_.add(std::string(t.name) + "_l" + std::to_string(l), shape));
+            }
+        caches_.resize(config.num_layers);
         dropped_.resize(config.num_layers - 1);
         mask_.resize(config.num_layers - 1);
         initialize(init);
@@ -56,8 +43,15 @@ namespace xrnn
         const std::size_t H = config_.hidden_size, Gc = gate_count(config_.cell);
         XRNN_CHECK(std::isfinite(init.recurrent_gain),
                    "recurrent_gain must be finite, got " + std::to_string(init.recurrent_gain));
-        XRNN_CHECK(!init.forget_bias || config_.cell == CellKind::lstm,
-                   "forget_bias applies to lstm cells only, not " + cell_name(config_.cell));
+        if (init.forget_bias && traits_->forget_block < 0)
+        {
+            std::string with;
+            for (CellKind k : cell_kinds())
+                if (cell_traits(k).forget_block >= 0)
+                    with += (with.empty() ? "" : ", ") + cell_name(k);
+            detail::fail("forget_bias applies to cells with a forget gate (" + with + "), not "
+                         + traits_->name);
+        }
         Rng rng(init.seed);
         dropout_rng_.reseed(init.seed ^ 0xD50F0D50F0ull);
         const double bound = 1.0 / std::sqrt(static_cast<double>(H));
@@ -65,7 +59,8 @@ namespace xrnn
             init::uniform(params_.value(i), params_.table()[i].size, bound, rng);
         for (std::size_t l = 0; l < config_.num_layers; ++l)
         {
-            T* w_hh = params_.value(4 * l + 1);
+            const auto& id = tensor_ids_[l]; // weight_ih, weight_hh, bias_ih, bias_hh first
+            T* w_hh = params_.value(id[1]);
             for (std::size_t g = 0; g < Gc; ++g)
             {
                 if (init.recurrent == RecurrentInit::orthogonal)
@@ -75,12 +70,13 @@ namespace xrnn
             }
             if (init.recurrent == RecurrentInit::identity)
                 for (std::size_t k : {std::size_t(2), std::size_t(3)})
-                    std::fill(params_.value(4 * l + k), params_.value(4 * l + k) + Gc * H, T(0));
+                    std::fill(params_.value(id[k]), params_.value(id[k]) + Gc * H, T(0));
             if (init.forget_bias)
             {
-                std::fill(params_.value(4 * l + 2) + H, params_.value(4 * l + 2) + 2 * H,
+                const std::size_t f = static_cast<std::size_t>(traits_->forget_block) * H;
+                std::fill(params_.value(id[2]) + f, params_.value(id[2]) + f + H,
                           static_cast<T>(*init.forget_bias));
-                std::fill(params_.value(4 * l + 3) + H, params_.value(4 * l + 3) + 2 * H, T(0));
+                std::fill(params_.value(id[3]) + f, params_.value(id[3]) + f + H, T(0));
             }
         }
         params_.zero_grad();
@@ -89,29 +85,24 @@ namespace xrnn
     template <class T>
     LayerParams<T> Recurrent<T>::layer_params(std::size_t l) const
     {
-        return {params_.value(4 * l), params_.value(4 * l + 1), params_.value(4 * l + 2),
-                params_.value(4 * l + 3)};
+        const auto& id = tensor_ids_[l];
+        return {params_.value(id[0]), params_.value(id[1]), params_.value(id[2]),
+                params_.value(id[3]), id.size() > 4 ? params_.value(id[4]) : nullptr};
     }
 
     template <class T>
     LayerGrads<T> Recurrent<T>::layer_grads(std::size_t l)
     {
-        return {params_.grad(4 * l), params_.grad(4 * l + 1), params_.grad(4 * l + 2),
-                params_.grad(4 * l + 3)};
+        const auto& id = tensor_ids_[l];
+        return {params_.grad(id[0]), params_.grad(id[1]), params_.grad(id[2]), params_.grad(id[3]),
+                id.size() > 4 ? params_.grad(id[4]) : nullptr};
     }
 
     template <class T>
     const T* Recurrent<T>::output_data() const
     {
         XRNN_CHECK(steps_ > 0, "no forward pass has run yet");
-        const std::size_t top = config_.num_layers - 1, BH = batch_ * config_.hidden_size;
-        switch (config_.cell)
-        {
-        case CellKind::rnn: return rnn_[top].h.data() + BH;
-        case CellKind::gru: return gru_[top].h.data() + BH;
-        case CellKind::lstm: break;
-        }
-        return lstm_[top].h.data() + BH;
+        return caches_.back().h.data() + batch_ * config_.hidden_size;
     }
 
     template <class T>
@@ -124,8 +115,9 @@ namespace xrnn
         XRNN_CHECK(ok(s.h), std::string(what) + ".h has shape " + detail::shape_str(s.h.shape())
                                 + "; expected (num_layers, batch, hidden_size) = "
                                 + detail::shape_str(want) + " or empty for zeros");
-        XRNN_CHECK(config_.cell == CellKind::lstm || s.c.size() == 0,
-                   std::string(what) + ".c is given but only lstm cells have a cell state");
+        XRNN_CHECK(traits_->cell_state || s.c.size() == 0,
+                   std::string(what) + ".c is given but " + traits_->name
+                       + " cells have no cell state");
         XRNN_CHECK(ok(s.c), std::string(what) + ".c has shape " + detail::shape_str(s.c.shape())
                                 + "; expected (num_layers, batch, hidden_size) = "
                                 + detail::shape_str(want) + " or empty for zeros");
@@ -160,25 +152,11 @@ namespace xrnn
             }
             const LayerDims d{S, B, l == 0 ? config_.input_size : H, H};
             const T* hl = h0 ? h0 + l * B * H : nullptr;
-            const T* cl = c0 ? c0 + l * B * H : nullptr;
+            const T* cl = c0 && traits_->cell_state ? c0 + l * B * H : nullptr;
             const T* proj = l == 0 ? x_proj : nullptr;
-            switch (config_.cell)
-            {
-            case CellKind::rnn:
-                rnn_forward(rnn_[l], layer_params(l), in, hl, d, config_.activation, keep_pre_, proj);
-                in = rnn_[l].h.data() + B * H;
-                break;
-            case CellKind::gru:
-                gru_forward(gru_[l], layer_params(l), in, hl, d, config_.activation,
-                            config_.recurrent_activation, keep_pre_, proj);
-                in = gru_[l].h.data() + B * H;
-                break;
-            case CellKind::lstm:
-                lstm_forward(lstm_[l], layer_params(l), in, hl, cl, d, config_.activation,
-                             config_.recurrent_activation, keep_pre_, proj);
-                in = lstm_[l].h.data() + B * H;
-                break;
-            }
+            cell_ops<T>(config_.cell).forward(caches_[l], layer_params(l), in, hl, cl, d, config_.activation,
+                                              config_.recurrent_activation, keep_pre_, proj);
+            in = caches_[l].h.data() + B * H;
         }
     }
 
@@ -187,16 +165,14 @@ namespace xrnn
     {
         const std::size_t L = config_.num_layers, B = batch_, H = config_.hidden_size, BH = B * H;
         ensure_shape(s.h, std::array<std::size_t, 3>{L, B, H});
-        ensure_shape(s.c, std::array<std::size_t, 3>{config_.cell == CellKind::lstm ? L : 0, B, H});
+        ensure_shape(s.c, std::array<std::size_t, 3>{traits_->cell_state ? L : 0, B, H});
         for (std::size_t l = 0; l < L; ++l)
         {
-            const T* h = config_.cell == CellKind::rnn   ? rnn_[l].h.data()
-                         : config_.cell == CellKind::gru ? gru_[l].h.data()
-                                                         : lstm_[l].h.data();
+            const T* h = caches_[l].h.data();
             std::copy(h + steps_ * BH, h + (steps_ + 1) * BH, s.h.data() + l * BH);
-            if (config_.cell == CellKind::lstm)
+            if (traits_->cell_state)
             {
-                const T* c = lstm_[l].c.data();
+                const T* c = caches_[l].c.data();
                 std::copy(c + steps_ * BH, c + (steps_ + 1) * BH, s.c.data() + l * BH);
             }
         }
@@ -229,24 +205,12 @@ namespace xrnn
             FlowTrace* trace = trace_on_ ? &traces_[l] : nullptr;
             T* dxl = l == 0 ? dx : dbuf_[l % 2].data();
             const T* dhl = dhT ? dhT + l * BH : nullptr;
-            const T* dcl = dcT ? dcT + l * BH : nullptr;
+            const T* dcl = dcT && traits_->cell_state ? dcT + l * BH : nullptr;
             T* dh0l = dh0 ? dh0 + l * BH : nullptr;
-            T* dc0l = dc0 ? dc0 + l * BH : nullptr;
-            switch (config_.cell)
-            {
-            case CellKind::rnn:
-                rnn_[l].trace = trace;
-                rnn_backward(layer_grads(l), dxl, dh0l, dyl, dhl, rnn_[l], layer_params(l));
-                break;
-            case CellKind::gru:
-                gru_[l].trace = trace;
-                gru_backward(layer_grads(l), dxl, dh0l, dyl, dhl, gru_[l], layer_params(l));
-                break;
-            case CellKind::lstm:
-                lstm_[l].trace = trace;
-                lstm_backward(layer_grads(l), dxl, dh0l, dc0l, dyl, dhl, dcl, lstm_[l], layer_params(l));
-                break;
-            }
+            T* dc0l = dc0 && traits_->cell_state ? dc0 + l * BH : nullptr;
+            caches_[l].trace = trace;
+            cell_ops<T>(config_.cell).backward(layer_grads(l), dxl, dh0l, dc0l, dyl, dhl, dcl, caches_[l],
+                                               layer_params(l));
             if (l > 0 && dropout_active_) // gradient w.r.t. the dropped outputs -> the outputs
                 dropout_backward(dxl, dxl, mask_[l - 1].data(), S * BH);
             dyl = dxl;
@@ -266,7 +230,7 @@ namespace xrnn
         ensure_shape(dx, std::array<std::size_t, 3>{steps_, batch_, config_.input_size});
         const std::size_t L = config_.num_layers, H = config_.hidden_size;
         ensure_shape(ds0.h, std::array<std::size_t, 3>{L, batch_, H});
-        ensure_shape(ds0.c, std::array<std::size_t, 3>{config_.cell == CellKind::lstm ? L : 0, batch_, H});
+        ensure_shape(ds0.c, std::array<std::size_t, 3>{traits_->cell_state ? L : 0, batch_, H});
         backward_impl(dy.data(), dsT.h.size() ? dsT.h.data() : nullptr,
                       dsT.c.size() ? dsT.c.data() : nullptr, dx.data(), ds0.h.data(),
                       ds0.c.size() ? ds0.c.data() : nullptr);

@@ -26,17 +26,21 @@ namespace xrnn
             return std::sqrt(s);
         }
 
-        const char* gate_names(CellKind k)
+        // The block names of each tensor of the stack (cell_traits.hpp), by index in its
+        // parameter set; empty where the tensor is not split into blocks.
+        template <class T>
+        std::vector<std::string> block_names(const Recurrent<T>& rnn)
         {
-            return k == CellKind::rnn ? "" : (k == CellKind::gru ? "rzn" : "ifgo");
-        }
-
-        bool is_recurrent_tensor(const std::string& name)
-        {
-            for (const char* p : {"weight_ih_l", "weight_hh_l", "bias_ih_l", "bias_hh_l"})
-                if (name.rfind(p, 0) == 0)
-                    return true;
-            return false;
+            const CellTraits& tr = rnn.traits();
+            std::vector<std::string> names(rnn.params().count());
+            for (std::size_t l = 0; l < rnn.config().num_layers; ++l)
+                for (std::size_t k = 0; k < tr.tensors.size(); ++k)
+                {
+                    const CellTensor& t = tr.tensors[k];
+                    const char* n = t.block_names ? t.block_names : (t.blocks == 0 ? tr.gate_names : "");
+                    names[rnn.tensor_index(l, k)] = std::string(n).size() > 1 ? n : "";
+                }
+            return names;
         }
     }
 
@@ -219,8 +223,9 @@ namespace xrnn
         r.median_norm = median_norm();
         r.norm_spike = r.median_norm > 0 && clip.norm_before > thresholds_.spike_factor * r.median_norm;
 
-        const std::size_t H = cfg.hidden_size, G = gate_count(cfg.cell);
-        const char* gates = gate_names(cfg.cell);
+        const std::size_t H = cfg.hidden_size;
+        const CellTraits& traits = rnn.traits();
+        const std::vector<std::string> blocks_of = block_names(rnn);
         for (const auto& np : params)
         {
             const ParamSet<T>& set = *np.set;
@@ -228,10 +233,12 @@ namespace xrnn
             {
                 const ParamInfo& info = set.table()[i];
                 const T* g = set.grad(i);
-                // one pass: squares per block (the first axis of a recurrent tensor holds G gate
-                // blocks of H rows; other tensors are one block) and the non-finite count
-                const bool per_gate = G > 1 && &set == &rnn.params() && is_recurrent_tensor(info.name);
-                const std::size_t blocks = per_gate ? G : 1, len = info.size / blocks;
+                // one pass: squares per block (the first axis of a recurrent tensor holds gate
+                // blocks of H rows, named in cell_traits; other tensors are one block) and the
+                // non-finite count
+                const std::string& gates = &set == &rnn.params() ? blocks_of[i] : std::string();
+                const bool per_gate = !gates.empty();
+                const std::size_t blocks = per_gate ? gates.size() : 1, len = info.size / blocks;
                 double total = 0;
                 std::vector<double> sq(blocks, 0.0);
                 for (std::size_t b = 0; b < blocks; ++b)
@@ -248,7 +255,7 @@ namespace xrnn
                         r.nonfinite += !std::isfinite(static_cast<double>(g[k]));
                 r.tensors.push_back({np.prefix + info.name, std::sqrt(total)});
                 if (per_gate)
-                    for (std::size_t b = 0; b < G; ++b)
+                    for (std::size_t b = 0; b < blocks; ++b)
                         r.tensors.push_back({np.prefix + info.name + "[" + gates[b] + "]", std::sqrt(sq[b])});
             }
         }
@@ -258,22 +265,22 @@ namespace xrnn
         {
             LayerFlowReport lr = analyse_flow(rnn.flow_traces()[l], thresholds_, final_step_loss);
             lr.layer = l;
-            const T* w_hh = rnn.params().value(rnn.params().index("weight_hh_l" + std::to_string(l)));
-            const std::size_t block = cfg.cell == CellKind::rnn ? 0 : 2; // candidate block n / g
+            const T* w_hh = rnn.params().value(rnn.tensor_index(l, 1)); // weight_hh (cell_traits)
+            const std::size_t block = traits.candidate_block;
             singular_vectors_.resize(cfg.num_layers);
             const bool warm = singular_vectors_[l].size() == H; // then a few iterations suffice
             lr.sigma_max = sigma_max(w_hh + block * H * H, H, H, warm ? 30 : 500, &singular_vectors_[l]);
             lr.gamma = gamma;
             lr.sigma_gamma = lr.sigma_max * gamma;
             const std::size_t dep = thresholds_.dependency_length ? thresholds_.dependency_length : lr.steps;
-            if (cfg.cell == CellKind::rnn)
+            if (!traits.gated) // Pascanu's condition holds for the vanilla cell only
             {
                 if (lr.sigma_gamma < 1 - 1e-9)
                     lr.flags.push_back("vanishing_guaranteed");
                 else if (lr.sigma_gamma > 1 + 1e-9)
                     lr.flags.push_back("explosion_possible");
             }
-            if (cfg.cell == CellKind::lstm)
+            if (traits.forget_block >= 0)
             {
                 lr.forget_mean = rnn.flow_traces()[l].forget_mean;
                 if (lr.forget_mean >= 0 && std::pow(lr.forget_mean, double(dep)) < thresholds_.epsilon)

@@ -6,7 +6,7 @@
 // inner, so a panel (k x 16 floats, 32 KiB at k = 512) stays in cache while all rows of a
 // pass over it. Built for AVX2 + FMA and chosen at run time, as in activation.hpp; other
 // CPUs run the same loops in plain C++.
-#include "xrnn/packed_gemm.hpp"
+#include "xrnn/detail/packed_gemm.hpp"
 
 #include "xrnn/activation.hpp"
 
@@ -17,7 +17,7 @@
 #include <immintrin.h>
 #endif
 
-namespace xrnn
+namespace xrnn::detail
 {
     namespace
     {

@@ -51,7 +51,7 @@ namespace gradcheck
         fill_uniform(p.ry, rng, -1, 1);
         fill_uniform(p.s0.h, rng, -0.5, 0.5);
         fill_uniform(p.rs.h, rng, -1, 1);
-        if (c.cell == xrnn::CellKind::lstm)
+        if (net.traits().cell_state)
         {
             p.s0.c = Tensor3::from_shape({L, B, H});
             p.rs.c = Tensor3::from_shape({L, B, H});
@@ -94,25 +94,16 @@ namespace gradcheck
                     sides.push_back(static_cast<signed char>((v[i] > k) - (v[i] < k)));
         };
         const std::size_t H = c.hidden_size;
+        const xrnn::CellTraits& tr = net.traits();
         for (std::size_t l = 0; l < c.num_layers; ++l)
         {
-            if (c.cell == xrnn::CellKind::rnn)
-            {
-                const auto& pre = net.rnn_caches()[l].pre;
-                scan(pre.data(), pre.size(), ka);
-                continue;
-            }
-            const bool lstm = c.cell == xrnn::CellKind::lstm;
-            const auto& pre = lstm ? net.lstm_caches()[l].pre : net.gru_caches()[l].pre;
-            const std::size_t G = (lstm ? 4 : 3) * H, cand = 2; // g (lstm) and n (gru) are block 2
-            for (std::size_t r = 0; r < pre.size() / G; ++r)
-                for (std::size_t k = 0; k < G / H; ++k)
-                    scan(pre.data() + r * G + k * H, H, k == cand ? ka : kr);
-            if (lstm)
-            {
-                const auto& cs = net.lstm_caches()[l].c;
-                scan(cs.data() + batch * H, cs.size() - batch * H, ka);
-            }
+            const auto& cache = net.caches()[l];
+            const std::size_t G = tr.gates * H;
+            for (std::size_t r = 0; r < cache.pre.size() / G; ++r)
+                for (std::size_t k = 0; k < tr.gates; ++k) // the candidate block runs `activation`
+                    scan(cache.pre.data() + r * G + k * H, H, k == tr.candidate_block ? ka : kr);
+            if (tr.cell_state) // activation(c) in h = o * activation(c)
+                scan(cache.c.data() + batch * H, cache.c.size() - batch * H, ka);
         }
         return sides;
     }

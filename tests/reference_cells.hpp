@@ -1,5 +1,5 @@
 // tests/reference_cells.hpp -- a deliberately naive forward pass of one layer, written straight
-// from the equations in the cell headers with scalar loops and no BLAS. It is the independent
+// from the equations in the cells' sources (lib/cells/) with scalar loops and no BLAS. It is the independent
 // reference for which activation goes where (a gradient check cannot see a swapped gate).
 #pragma once
 
@@ -49,7 +49,7 @@ namespace ref
                         const double n = f(act, xin(2) + r * hin(2));
                         hnew[j] = (1 - z) * n + z * hv[j];
                     }
-                    else
+                    else if (cell == xrnn::CellKind::lstm)
                     {
                         const double i = f(ract, xin(0) + hin(0));
                         const double fg = f(ract, xin(1) + hin(1));
@@ -58,11 +58,22 @@ namespace ref
                         cnew[j] = fg * c[b * H + j] + i * g;
                         hnew[j] = o * f(act, cnew[j]);
                     }
+                    else // lstm_peephole: p = (p_i, p_f, p_o), i and f read c, o reads c'
+                    {
+                        const double* pp = p.extra;
+                        const double cj = c[b * H + j];
+                        const double i = f(ract, xin(0) + hin(0) + pp[j] * cj);
+                        const double fg = f(ract, xin(1) + hin(1) + pp[H + j] * cj);
+                        const double g = f(act, xin(2) + hin(2));
+                        cnew[j] = fg * cj + i * g;
+                        const double o = f(ract, xin(3) + hin(3) + pp[2 * H + j] * cnew[j]);
+                        hnew[j] = o * f(act, cnew[j]);
+                    }
                 }
                 for (std::size_t j = 0; j < H; ++j)
                 {
                     hv[j] = hnew[j];
-                    if (cell == xrnn::CellKind::lstm)
+                    if (xrnn::cell_traits(cell).cell_state)
                         c[b * H + j] = cnew[j];
                     y[(t * B + b) * H + j] = hnew[j];
                 }

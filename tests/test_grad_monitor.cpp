@@ -46,7 +46,8 @@ namespace
         return std::abs(a - b) / std::max({std::abs(a), std::abs(b), 1e-12});
     }
 
-    const CellKind cells[] = {CellKind::rnn, CellKind::gru, CellKind::lstm};
+    // every kind of the cell table (cell_traits.hpp)
+    const std::vector<CellKind>& cells = xrnn::cell_kinds();
 }
 
 TEST_CASE("traced per-step norms ||dL/dh_t||, ||dL/dc_t|| equal finite differences")
@@ -68,30 +69,36 @@ TEST_CASE("traced per-step norms ||dL/dh_t||, ||dL/dc_t|| equal finite differenc
             auto w = random3<double>(S, B, H, 2);
             if (final_only)
                 std::fill(w.data(), w.data() + (S - 1) * B * H, 0.0);
-            const bool lstm = cell == CellKind::lstm;
+            const bool lstm = xrnn::cell_traits(cell).cell_state;
+            const bool peephole = cell == CellKind::lstm_peephole;
 
             xrnn::RecurrentState<double> s0, sT, ds0;
             Tensor3<double> y, dx;
+            rnn.set_keep_preactivations(true); // the output gates' pre-activations, below
             rnn.forward(x, s0, y, sT);
             // the states h_t, c_t of the full run, t = 0..S
             std::vector<Tensor3<double>> hs, cs;
             for (std::size_t t = 0; t <= S; ++t)
             {
-                const auto& h = lstm ? rnn.lstm_caches()[0].h : (cell == CellKind::gru ? rnn.gru_caches()[0].h : rnn.rnn_caches()[0].h);
+                const auto& h = rnn.caches()[0].h;
                 Tensor3<double> ht = Tensor3<double>::from_shape({1, B, H});
                 std::copy(h.data() + t * B * H, h.data() + (t + 1) * B * H, ht.data());
                 hs.push_back(ht);
                 if (lstm)
                 {
-                    const auto& c = rnn.lstm_caches()[0].c;
+                    const auto& c = rnn.caches()[0].c;
                     Tensor3<double> ct = Tensor3<double>::from_shape({1, B, H});
                     std::copy(c.data() + t * B * H, c.data() + (t + 1) * B * H, ct.data());
                     cs.push_back(ct);
                 }
             }
-            Tensor3<double> gates_o; // LSTM output gates, to rebuild h_t from a perturbed c_t
+            // output-gate pre-activations, to rebuild h_t = o a(c_t) from a perturbed c_t (the
+            // peephole cell's o reads c_t: o = sigmoid(pre - p_o c_t + p_o c))
+            Tensor3<double> pre_o;
             if (lstm)
-                gates_o = rnn.lstm_caches()[0].gates;
+                pre_o = rnn.caches()[0].pre;
+            const double* p_o = peephole ? rnn.params().value(rnn.params().index("weight_peephole_l0")) + 2 * H : nullptr;
+            rnn.set_keep_preactivations(false);
             rnn.set_flow_trace(true);
             rnn.backward(w, {}, dx, ds0);
             const xrnn::FlowTrace tr = rnn.flow_traces().at(0);
@@ -134,10 +141,13 @@ TEST_CASE("traced per-step norms ||dL/dh_t||, ||dL/dc_t|| equal finite differenc
                             double ct = cc;
                             if (t > 0)
                             {
-                                const double o = gates_o(t - 1, b, 3 * H + j);
+                                const double c0 = cs[t](0, b, j), pj = p_o ? p_o[j] : 0.0;
+                                auto o = [&](double cv) {
+                                    return 1 / (1 + std::exp(-(pre_o(t - 1, b, 3 * H + j) + pj * (cv - c0))));
+                                };
                                 Tensor3<double> hp2 = hs[t], hm2 = hs[t];
-                                hp2(0, b, j) = o * std::tanh(cp(0, b, j));
-                                hm2(0, b, j) = o * std::tanh(cm(0, b, j));
+                                hp2(0, b, j) = o(cp(0, b, j)) * std::tanh(cp(0, b, j));
+                                hm2(0, b, j) = o(cm(0, b, j)) * std::tanh(cm(0, b, j));
                                 ct = (suffix_loss(t, hp2, cp) + w(t - 1, b, j) * hp2(0, b, j)
                                       - suffix_loss(t, hm2, cm) - w(t - 1, b, j) * hm2(0, b, j)) / (2 * eps);
                             }

@@ -103,7 +103,7 @@ TEST_CASE("LSTM forget bias sets b_if + b_hf exactly; other gates untouched")
     xrnn::InitConfig bad;
     bad.forget_bias = 1.0;
     CHECK_THROWS_WITH_AS(xrnn::Recurrent<float>(config(xrnn::CellKind::gru), bad),
-                         doctest::Contains("lstm cells only"), std::invalid_argument);
+                         doctest::Contains("forget_bias applies to cells with a forget gate (lstm, lstm_peephole), not gru"), std::invalid_argument);
     CHECK_THROWS_WITH_AS(xrnn::recurrent_init_from_name("xavier"), doctest::Contains("uniform, orthogonal, identity"),
                          std::invalid_argument);
 }

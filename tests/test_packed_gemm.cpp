@@ -1,7 +1,7 @@
 // tests/test_packed_gemm.cpp -- the per-step product with a packed right operand, against a
 // naive double-precision product: every row-block size (1..6 rows and splits of 7..13),
 // panel edges (n not a multiple of 16), both packings, accumulate, row strides.
-#include "xrnn/packed_gemm.hpp"
+#include "xrnn/detail/packed_gemm.hpp"
 #include "xrnn/random.hpp"
 
 #include <doctest/doctest.h>
@@ -25,9 +25,9 @@ TEST_CASE("gemm_packed equals the naive product for every shape class")
                         for (auto& v : w) v = static_cast<float>(rng.uniform(-1, 1));
                         for (auto& v : c) v = static_cast<float>(rng.uniform(-1, 1));
                         const std::vector<float> c0 = c;
-                        xrnn::PackedMatrix pm;
-                        xrnn::pack_matrix(pm, w.data(), k, n, ldw, transposed);
-                        xrnn::gemm_packed(m, a.data(), lda, pm, c.data(), ldc, accumulate);
+                        xrnn::detail::PackedMatrix pm;
+                        xrnn::detail::pack_matrix(pm, w.data(), k, n, ldw, transposed);
+                        xrnn::detail::gemm_packed(m, a.data(), lda, pm, c.data(), ldc, accumulate);
                         double worst = 0;
                         for (std::size_t i = 0; i < m; ++i)
                         {
@@ -60,12 +60,12 @@ TEST_CASE("gemm_packed: a row's result does not depend on the rows around it")
     std::vector<float> a(m * k), w(n * k), all(m * n), one(n);
     for (auto& v : a) v = static_cast<float>(rng.uniform(-1, 1));
     for (auto& v : w) v = static_cast<float>(rng.uniform(-1, 1));
-    xrnn::PackedMatrix pm;
-    xrnn::pack_matrix(pm, w.data(), k, n, k, true);
-    xrnn::gemm_packed(m, a.data(), k, pm, all.data(), n, false);
+    xrnn::detail::PackedMatrix pm;
+    xrnn::detail::pack_matrix(pm, w.data(), k, n, k, true);
+    xrnn::detail::gemm_packed(m, a.data(), k, pm, all.data(), n, false);
     for (std::size_t r = 0; r < m; ++r)
     {
-        xrnn::gemm_packed(1, a.data() + r * k, k, pm, one.data(), n, false);
+        xrnn::detail::gemm_packed(1, a.data() + r * k, k, pm, one.data(), n, false);
         for (std::size_t j = 0; j < n; ++j)
             REQUIRE(one[j] == all[r * n + j]);
     }

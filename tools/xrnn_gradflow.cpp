@@ -82,7 +82,7 @@ namespace
         {
             std::ostringstream os;
             os << xrnn::cell_name(cell) << " " << xrnn::activation_name(act);
-            if (cell != CellKind::rnn)
+            if (xrnn::cell_traits(cell).gated)
                 os << "/" << xrnn::activation_name(ract);
             os << " " << xrnn::recurrent_init_name(init);
             if (!std::isnan(sigma_gamma))
@@ -113,7 +113,7 @@ namespace
     {
         std::ostringstream os;
         os << '"' << c.name() << "\"," << xrnn::cell_name(c.cell) << "," << xrnn::activation_name(c.act) << ","
-           << (c.cell == CellKind::rnn ? "" : xrnn::activation_name(c.ract)) << ","
+           << (!xrnn::cell_traits(c.cell).gated ? "" : xrnn::activation_name(c.ract)) << ","
            << xrnn::recurrent_init_name(c.init) << "," << fmt_num(c.gain) << ","
            << (std::isnan(c.sigma_gamma) ? "" : fmt_num(c.sigma_gamma)) << ","
            << (std::isnan(c.forget_bias) ? "" : fmt_num(c.forget_bias)) << "," << c.seq_len << "," << c.seed;
@@ -143,8 +143,8 @@ namespace
         for (const auto& cn : o.cells)
         {
             const CellKind cell = xrnn::cell_from_name(cn);
-            const std::vector<std::string> racts = cell == CellKind::rnn ? std::vector<std::string>{o.recurrent_activations.front()} : o.recurrent_activations;
-            const std::vector<double> fbs = cell == CellKind::lstm ? o.forget_biases : std::vector<double>{nan_v};
+            const std::vector<std::string> racts = !xrnn::cell_traits(cell).gated ? std::vector<std::string>{o.recurrent_activations.front()} : o.recurrent_activations;
+            const std::vector<double> fbs = xrnn::cell_traits(cell).forget_block >= 0 ? o.forget_biases : std::vector<double>{nan_v};
             for (const auto& an : o.activations)
                 for (const auto& rn : racts)
                     for (const auto& in : o.inits)
@@ -205,7 +205,7 @@ namespace
             ic.recurrent = c.init;
             if (c.init != xrnn::RecurrentInit::uniform && std::isnan(c.sigma_gamma))
                 ic.recurrent_gain = c.gain;
-            if (!std::isnan(c.forget_bias) && c.cell == CellKind::lstm)
+            if (!std::isnan(c.forget_bias) && xrnn::cell_traits(c.cell).forget_block >= 0)
                 ic.forget_bias = c.forget_bias;
             return ic;
         }
@@ -221,7 +221,7 @@ namespace
                 double factor = 1.0;
                 if (!std::isnan(c.sigma_gamma))
                 {
-                    const std::size_t block = c.cell == CellKind::rnn ? 0 : 2;
+                    const std::size_t block = xrnn::cell_traits(c.cell).candidate_block;
                     const double s = xrnn::sigma_max(w + block * H * H, H, H) * xrnn::max_slope(c.act);
                     XRNN_CHECK(s > 0, "cannot rescale a zero recurrent matrix");
                     factor = c.sigma_gamma / s;

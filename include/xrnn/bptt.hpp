@@ -12,13 +12,12 @@
 #define XRNN_BPTT_HPP
 
 #include "xrnn/activation.hpp"
-#include "xrnn/gru_cell.hpp"
+#include "xrnn/cell_cache.hpp"
+#include "xrnn/cell_traits.hpp"
 #include "xrnn/init.hpp"
 #include "xrnn/layer.hpp"
-#include "xrnn/lstm_cell.hpp"
 #include "xrnn/params.hpp"
 #include "xrnn/random.hpp"
-#include "xrnn/rnn_cell.hpp"
 #include "xrnn/tensor.hpp"
 
 #include <string>
@@ -27,12 +26,9 @@
 
 namespace xrnn
 {
-    CellKind cell_from_name(std::string_view name); // "rnn", "gru", "lstm"
-    std::string cell_name(CellKind k);
-
     struct RecurrentConfig
     {
-        CellKind cell = CellKind::lstm;
+        CellKind cell = CellKind::lstm; // any kind of cell_traits.hpp
         std::size_t input_size = 0;
         std::size_t hidden_size = 0;
         std::size_t num_layers = 1;
@@ -42,7 +38,7 @@ namespace xrnn
     };
 
     // Hidden state of the whole stack: h, c (num_layers, B, hidden_size); c is empty
-    // except for LSTM. An empty state means zeros.
+    // except for cells with a cell state (LSTM). An empty state means zeros.
     template <class T>
     struct RecurrentState
     {
@@ -76,7 +72,7 @@ namespace xrnn
         void forward_stateful(const Tensor3<T>& x, Tensor3<T>& y);
         void forward_stateful(const Tensor3<T>& x); // outputs stay in output_data()
         // The same, with layer 0's input projections x W_ih^T (seq_len * batch, gates * H) given
-        // by the caller (see lstm_forward's x_proj; CharModel's sampling table).
+        // by the caller (see lib/cells/cell_ops.hpp's x_proj; CharModel's sampling table).
         void forward_stateful_projected(const Tensor3<T>& x, const T* x_proj);
         // Gradient stops at the chunk's first step (dL/d state_0 is dropped); dx may be null.
         void backward_stateful(const Tensor3<T>& dy, Tensor3<T>* dx = nullptr);
@@ -98,11 +94,11 @@ namespace xrnn
         bool flow_trace() const { return trace_on_; }
         const std::vector<FlowTrace>& flow_traces() const { return traces_; }
 
-        // Caches of the last forward, one per layer, for diagnostics (only the kind in use
-        // is filled).
-        const std::vector<RnnCache<T>>& rnn_caches() const { return rnn_; }
-        const std::vector<GruCache<T>>& gru_caches() const { return gru_; }
-        const std::vector<LstmCache<T>>& lstm_caches() const { return lstm_; }
+        const CellTraits& traits() const { return *traits_; }
+        // Caches of the last forward, one per layer, for diagnostics (cell_cache.hpp).
+        const std::vector<CellCache<T>>& caches() const { return caches_; }
+        // Index in params() of layer l's tensor k, in the order of traits().tensors.
+        std::size_t tensor_index(std::size_t layer, std::size_t k) const { return tensor_ids_[layer][k]; }
         // Outputs of the last forward, (T, B, hidden_size) contiguous.
         const T* output_data() const;
 
@@ -115,10 +111,10 @@ namespace xrnn
         void check_state(const RecurrentState<T>& s, std::size_t batch, const char* what) const;
 
         RecurrentConfig config_;
+        const CellTraits* traits_;
         ParamSet<T> params_;
-        std::vector<RnnCache<T>> rnn_;
-        std::vector<GruCache<T>> gru_;
-        std::vector<LstmCache<T>> lstm_;
+        std::vector<std::vector<std::size_t>> tensor_ids_; // per layer, per traits_->tensors entry
+        std::vector<CellCache<T>> caches_;                 // per layer
         Tensor3<T> input_;            // (T, B, I) copy of the last input, so callers may free theirs
         Tensor3<T> dbuf_[2];          // (T, B, H) gradients flowing down between layers
         std::vector<Tensor3<T>> dropped_, mask_; // (T, B, H) per layer below the top: dropped outputs, masks

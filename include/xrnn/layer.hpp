@@ -1,35 +1,25 @@
-// xrnn/layer.hpp -- what every recurrent layer kind shares: its four weight tensors, their
+// xrnn/layer.hpp -- what every recurrent layer kind shares: its weight tensors, their
 // gradients and the sizes of one unrolled call.
 //
 // Weight layout is PyTorch's: G gate blocks of H rows each, stacked along the first axis
-// (RNN G=1; GRU G=3 in order r, z, n; LSTM G=4 in order i, f, g, o).
+// (cell_traits.hpp gives G and the gate order per kind: RNN 1; GRU 3, r z n; LSTM 4, i f g o).
 #ifndef XRNN_LAYER_HPP
 #define XRNN_LAYER_HPP
+
+#include "xrnn/cell_traits.hpp"
 
 #include <cstddef>
 
 namespace xrnn
 {
-    enum class CellKind
-    {
-        rnn,
-        gru,
-        lstm,
-    };
-
-    // Gate blocks per cell kind: 1, 3, 4.
-    constexpr std::size_t gate_count(CellKind k)
-    {
-        return k == CellKind::rnn ? 1 : (k == CellKind::gru ? 3 : 4);
-    }
-
     template <class T>
     struct LayerParams
     {
-        const T* w_ih; // (G*H, I)
-        const T* w_hh; // (G*H, H)
-        const T* b_ih; // (G*H)
-        const T* b_hh; // (G*H)
+        const T* w_ih;            // (G*H, I)
+        const T* w_hh;            // (G*H, H)
+        const T* b_ih;            // (G*H)
+        const T* b_hh;            // (G*H)
+        const T* extra = nullptr; // the cell's fifth tensor, if its traits list one (peephole: (3H))
     };
 
     template <class T>
@@ -39,6 +29,7 @@ namespace xrnn
         T* w_hh;
         T* b_ih;
         T* b_hh;
+        T* extra = nullptr;
     };
 
     struct LayerDims

@@ -1,21 +1,31 @@
-// xrnn/xrnn.hpp -- everything public, for programs that want one include.
+// xrnn/xrnn.hpp -- the whole core library in one include: activations, cells, the recurrent
+// stack with BPTT, parameters and initialisation, embedding, linear head and softmax
+// cross-entropy, dropout, clipping, optimizers, the weight average, the gradient-flow trace and
+// monitor, and checkpoints. Not the application wings (xrnn/charlm/, xrnn/gradflow/): include
+// those by name.
 #ifndef XRNN_XRNN_HPP
 #define XRNN_XRNN_HPP
 
 #include "xrnn/activation.hpp"
 #include "xrnn/blas.hpp"
 #include "xrnn/bptt.hpp"
+#include "xrnn/cell_cache.hpp"
+#include "xrnn/cell_traits.hpp"
 #include "xrnn/check.hpp"
+#include "xrnn/checkpoint.hpp"
+#include "xrnn/clip.hpp"
+#include "xrnn/dropout.hpp"
+#include "xrnn/embedding.hpp"
 #include "xrnn/flow_trace.hpp"
 #include "xrnn/grad_monitor.hpp"
-#include "xrnn/gru_cell.hpp"
 #include "xrnn/init.hpp"
 #include "xrnn/layer.hpp"
-#include "xrnn/lstm_cell.hpp"
+#include "xrnn/linear.hpp"
+#include "xrnn/optimizer.hpp"
 #include "xrnn/params.hpp"
 #include "xrnn/random.hpp"
-#include "xrnn/rnn_cell.hpp"
-#include "xrnn/tasks.hpp"
+#include "xrnn/softmax_xent.hpp"
 #include "xrnn/tensor.hpp"
+#include "xrnn/weight_average.hpp"
 
 #endif

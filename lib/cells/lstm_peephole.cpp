@@ -1,22 +1,30 @@
-// lib/lstm_cell.cpp -- LSTM layer forward and backward over a whole sequence.
+// lib/cells/lstm_peephole.cpp -- the peephole LSTM cell: layer forward and backward over a
+// whole sequence.
 //
-// Hot path: one GEMM for the input projections of all T*B rows, one GEMM per step for the
-// recurrence (accumulated with beta = 1 into the gate buffer), element-wise passes per row,
-// and after the backward sweep the weight gradients as two large GEMMs over all T*B rows.
-// The per-step products use W_hh packed once per sweep, and the batch rows are split across
-// threads for whole sweeps (packed_gemm.hpp, kernels::split_rows). Nothing is allocated
-// inside the time loops. Memory: the forward keeps the gates, c and h
-// (6H per row and step); activation(c) is recomputed in backward, and the gate gradients are
-// written over the gates they came from.
-#include "xrnn/lstm_cell.hpp"
+// Gers & Schmidhuber 2000 ("Recurrent nets that time and count"), in ONNX LSTM's form (the P
+// input): the gates also see the cell state, i and f the previous one, o the new one:
+//   i = ra(W_ii x + b_ii + W_hi h + b_hi + p_i * c)     ra = recurrent_activation (sigmoid)
+//   f = ra(W_if x + b_if + W_hf h + b_hf + p_f * c)
+//   g = a (W_ig x + b_ig + W_hg h + b_hg)               a  = activation (tanh)
+//   c' = f * c + i * g
+//   o = ra(W_io x + b_io + W_ho h + b_ho + p_o * c')
+//   h' = o * a(c')
+// p = weight_peephole_l<k> (3H), blocks i, f, o (ONNX's order); the rest is PyTorch's LSTM
+// layout. Reference: https://onnx.ai/onnx/operators/onnx__LSTM.html
+//
+// The hot path is lstm.cpp's (one input GEMM, one packed recurrent product per step, rows split
+// across threads); the peepholes add element-wise terms per row, and their gradient is summed
+// after the sweep from the gate gradients and the cell states the cache already holds.
+#include "cell_ops.hpp"
 
 #include "xrnn/blas.hpp"
-#include "kernels.hpp"
+#include "xrnn/check.hpp"
+#include "../kernels.hpp"
 
 namespace xrnn
 {
     template <class T>
-    void lstm_forward(LstmCache<T>& cache, const LayerParams<T>& p, const T* x, const T* h0,
+    void lstm_peephole_forward(CellCache<T>& cache, const LayerParams<T>& p, const T* x, const T* h0,
                       const T* c0, const LayerDims& d, const Activation& act,
                       const Activation& ract, bool keep_pre, const T* x_proj)
     {
@@ -45,6 +53,10 @@ namespace xrnn
         kernels::input_projection(gates, x, x_proj, p.w_ih, S * B, G, I);
         kernels::add_bias_rows(gates, cache.bias.data(), S * B, G);
 
+        XRNN_ASSERT(p.extra != nullptr);
+        const T* pi = p.extra; // peepholes (3H): i, f, o
+        const T* pf = p.extra + H;
+        const T* po = p.extra + 2 * H;
         cache.w_step.set(p.w_hh, H, G, true, S * B);
         const std::size_t parts = kernels::row_parts(cache.w_step.packed, B,
                                                      2.0 * S * B * G * H, false);
@@ -58,26 +70,36 @@ namespace xrnn
                 const T* hp = h + t * BH;
                 // recurrence: gates[t] += h[t] W_hh^T
                 cache.w_step.multiply(r1 - r0, hp + r0 * H, H, gt + r0 * G, G, true);
-                if (keep_pre)
-                    std::copy(gt + r0 * G, gt + r1 * G, cache.pre.data() + t * B * G + r0 * G);
                 const T* cp = c + t * BH;
                 T* cn = c + (t + 1) * BH;
                 T* hn = h + (t + 1) * BH;
                 for (std::size_t b = r0; b < r1; ++b)
                 {
                     T* row = gt + b * G; // i | f | g | o
+                    const T* crow = cp + b * H;
+                    for (std::size_t j = 0; j < H; ++j)
+                    {
+                        row[j] += pi[j] * crow[j];
+                        row[H + j] += pf[j] * crow[j];
+                    }
+                    T* prow = keep_pre ? cache.pre.data() + t * B * G + b * G : nullptr;
+                    if (prow)
+                        std::copy(row, row + 3 * H, prow);
                     activation_forward(ract, row, row, 2 * H);
                     activation_forward(act, row + 2 * H, row + 2 * H, H);
-                    activation_forward(ract, row + 3 * H, row + 3 * H, H);
                     const T* gi = row;
                     const T* gf = row + H;
                     const T* gg = row + 2 * H;
-                    const T* go = row + 3 * H;
-                    const T* crow = cp + b * H;
+                    T* go = row + 3 * H;
                     T* cnrow = cn + b * H;
                     T* hrow = hn + b * H;
                     for (std::size_t j = 0; j < H; ++j)
                         cnrow[j] = gf[j] * crow[j] + gi[j] * gg[j];
+                    for (std::size_t j = 0; j < H; ++j) // o looks at the new cell state
+                        go[j] += po[j] * cnrow[j];
+                    if (prow)
+                        std::copy(go, go + H, prow + 3 * H);
+                    activation_forward(ract, go, go, H);
                     activation_forward(act, cnrow, ac, H);
                     for (std::size_t j = 0; j < H; ++j)
                         hrow[j] = go[j] * ac[j];
@@ -87,8 +109,8 @@ namespace xrnn
     }
 
     template <class T>
-    void lstm_backward(const LayerGrads<T>& g, T* dx, T* dh0, T* dc0, const T* dy, const T* dhT,
-                       const T* dcT, LstmCache<T>& cache, const LayerParams<T>& p)
+    void lstm_peephole_backward(const LayerGrads<T>& g, T* dx, T* dh0, T* dc0, const T* dy, const T* dhT,
+                       const T* dcT, CellCache<T>& cache, const LayerParams<T>& p)
     {
         const LayerDims& d = cache.dims;
         const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
@@ -107,6 +129,10 @@ namespace xrnn
         if (trace)
             trace->reset(S, true);
 
+        XRNN_ASSERT(p.extra != nullptr && g.extra != nullptr);
+        const T* pi = p.extra;
+        const T* pf = p.extra + H;
+        const T* po = p.extra + 2 * H;
         cache.w_step.set(p.w_hh, G, H, false, S * B);
         const std::size_t parts = kernels::row_parts(cache.w_step.packed, B,
                                                      2.0 * S * B * G * H, trace != nullptr);
@@ -148,6 +174,9 @@ namespace xrnn
                         dhrow[j] = dht * go[j]; // reuse dh as d(a(c')) for the next pass
                     }
                     activation_backward(act, dhrow, dhrow, cnext, ac, H); // d(a(c'))/dc'
+                    activation_backward(ract, dout, dout, pt ? pt + b * G + 3 * H : nullptr, go, H);
+                    for (std::size_t j = 0; j < H; ++j) // o's peephole reads c'
+                        dhrow[j] += dout[j] * po[j];
                     if (trace)
                         trace->add_cell_total_row(t + 1, dcrow, dhrow, B, H);
                     for (std::size_t j = 0; j < H; ++j)
@@ -156,11 +185,12 @@ namespace xrnn
                         di[j] = dct * gg[j];
                         df[j] = dct * cprev[j];
                         dg[j] = dct * gi[j];
-                        dcrow[j] = dct * gf[j]; // dL/dc[t], carried to step t-1
+                        dcrow[j] = dct * gf[j];
                     }
                     activation_backward(ract, di, di, pt ? pt + b * G : nullptr, gi, 2 * H); // i, f
                     activation_backward(act, dg, dg, pt ? pt + b * G + 2 * H : nullptr, gg, H);
-                    activation_backward(ract, dout, dout, pt ? pt + b * G + 3 * H : nullptr, go, H);
+                    for (std::size_t j = 0; j < H; ++j) // dL/dc[t], carried to step t-1: i and f read it too
+                        dcrow[j] += di[j] * pi[j] + df[j] * pf[j];
                 }
                 // dh[t] = dgates[t] W_hh  (B, 4H) x (4H, H)
                 cache.w_step.multiply(r1 - r0, dgt + r0 * G, G, dh + r0 * H, H, false);
@@ -176,21 +206,23 @@ namespace xrnn
         if (dc0)
             std::copy(dc, dc + BH, dc0);
 
+        // peephole gradients, summed over all steps and rows after the sweep (the rows ran on
+        // several threads): dp_i += dpre_i * c[t], dp_f += dpre_f * c[t], dp_o += dpre_o * c[t+1]
+        for (std::size_t r = 0; r < S * B; ++r)
+        {
+            const T* dr = dgates + r * G;
+            const T* cprev = cache.c.data() + r * H;
+            const T* cnext = cprev + BH;
+            for (std::size_t j = 0; j < H; ++j)
+            {
+                g.extra[j] += dr[j] * cprev[j];
+                g.extra[H + j] += dr[H + j] * cprev[j];
+                g.extra[2 * H + j] += dr[3 * H + j] * cnext[j];
+            }
+        }
         // input and hidden side share the gate gradients: W_ih x and W_hh h enter the sum alike
         kernels::layer_weight_backward(g, dx, dgates, dgates, cache.x, cache.h.data(), p, S * B, G, I, H);
     }
 
-    template void lstm_forward<float>(LstmCache<float>&, const LayerParams<float>&, const float*,
-                                      const float*, const float*, const LayerDims&,
-                                      const Activation&, const Activation&, bool, const float*);
-    template void lstm_forward<double>(LstmCache<double>&, const LayerParams<double>&,
-                                       const double*, const double*, const double*,
-                                       const LayerDims&, const Activation&, const Activation&, bool,
-                                       const double*);
-    template void lstm_backward<float>(const LayerGrads<float>&, float*, float*, float*,
-                                       const float*, const float*, const float*,
-                                       LstmCache<float>&, const LayerParams<float>&);
-    template void lstm_backward<double>(const LayerGrads<double>&, double*, double*, double*,
-                                        const double*, const double*, const double*,
-                                        LstmCache<double>&, const LayerParams<double>&);
+    XRNN_CELL_OPS(lstm_peephole)
 }

@@ -1,4 +1,4 @@
-// xrnn/packed_gemm.hpp -- the per-step product of the recurrence, c (+)= a * B, with B packed
+// xrnn/detail/packed_gemm.hpp -- the per-step product of the recurrence, c (+)= a * B, with B packed
 // once per sequence instead of once per step.
 //
 // Why: the recurrent GEMM of one step is small (B x H times H x 4H) and OpenBLAS copies
@@ -11,8 +11,8 @@
 // (zero-padded past n), so the 6 x 16 micro-kernel reads its right operand contiguously.
 // Each output element is one FMA chain over k in order, whatever m, the row block or the
 // thread: results do not depend on how rows are split.
-#ifndef XRNN_PACKED_GEMM_HPP
-#define XRNN_PACKED_GEMM_HPP
+#ifndef XRNN_DETAIL_PACKED_GEMM_HPP
+#define XRNN_DETAIL_PACKED_GEMM_HPP
 
 #include "xrnn/blas.hpp"
 
@@ -20,7 +20,7 @@
 #include <type_traits>
 #include <vector>
 
-namespace xrnn
+namespace xrnn::detail
 {
     struct PackedMatrix
     {

@@ -1,4 +1,4 @@
-// xrnn/fast_math.hpp -- branch-free float exp, expm1, log1p, tanh, sigmoid and normal cdf that
+// xrnn/detail/fast_math.hpp -- branch-free float exp, expm1, log1p, tanh, sigmoid and normal cdf that
 // the compiler can vectorize (private to activation.hpp).
 //
 // Why: libm's expf/tanhf/erff are opaque calls, so without -ffast-math a loop calling them
@@ -8,8 +8,8 @@
 // whole float range (checked in tests/test_activation.cpp); finite in, finite out where the
 // true value is finite; NaN propagates (every clamp is select(x < lo, lo, x), which keeps a
 // NaN x). Double stays on std:: (the gradient checks need it exact).
-#ifndef XRNN_FAST_MATH_HPP
-#define XRNN_FAST_MATH_HPP
+#ifndef XRNN_DETAIL_FAST_MATH_HPP
+#define XRNN_DETAIL_FAST_MATH_HPP
 
 #include <cstdint>
 #include <cstring>

@@ -1,17 +1,21 @@
-// lib/rnn_cell.cpp -- vanilla RNN layer forward and backward over a whole sequence.
+// lib/cells/rnn.cpp -- the vanilla (Elman) RNN cell: layer forward and backward over a whole sequence.
+//
+//   h' = a(W_ih x + b_ih + W_hh h + b_hh)     a = activation (PyTorch: tanh or relu; here any)
+// Reference: https://pytorch.org/docs/stable/generated/torch.nn.RNN.html
 //
 // The outputs h[1..T] are first filled with the input projections of all steps (one GEMM),
 // then each step adds h[t] W_hh^T in place (beta = 1) and applies the activation in place.
-#include "xrnn/rnn_cell.hpp"
+#include "cell_ops.hpp"
 
 #include "xrnn/blas.hpp"
-#include "kernels.hpp"
+#include "../kernels.hpp"
 
 namespace xrnn
 {
     template <class T>
-    void rnn_forward(RnnCache<T>& cache, const LayerParams<T>& p, const T* x, const T* h0,
-                     const LayerDims& d, const Activation& act, bool keep_pre, const T* x_proj)
+    void rnn_forward(CellCache<T>& cache, const LayerParams<T>& p, const T* x, const T* h0,
+                     const T*, const LayerDims& d, const Activation& act, const Activation&,
+                     bool keep_pre, const T* x_proj)
     {
         const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
         const std::size_t BH = B * H;
@@ -47,8 +51,8 @@ namespace xrnn
     }
 
     template <class T>
-    void rnn_backward(const LayerGrads<T>& g, T* dx, T* dh0, const T* dy, const T* dhT,
-                      RnnCache<T>& cache, const LayerParams<T>& p)
+    void rnn_backward(const LayerGrads<T>& g, T* dx, T* dh0, T*, const T* dy, const T* dhT,
+                      const T*, CellCache<T>& cache, const LayerParams<T>& p)
     {
         const LayerDims& d = cache.dims;
         const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
@@ -90,14 +94,5 @@ namespace xrnn
         kernels::layer_weight_backward(g, dx, dpre, dpre, cache.x, cache.h.data(), p, S * B, H, I, H);
     }
 
-    template void rnn_forward<float>(RnnCache<float>&, const LayerParams<float>&, const float*,
-                                     const float*, const LayerDims&, const Activation&, bool,
-                                     const float*);
-    template void rnn_forward<double>(RnnCache<double>&, const LayerParams<double>&, const double*,
-                                      const double*, const LayerDims&, const Activation&, bool,
-                                      const double*);
-    template void rnn_backward<float>(const LayerGrads<float>&, float*, float*, const float*,
-                                      const float*, RnnCache<float>&, const LayerParams<float>&);
-    template void rnn_backward<double>(const LayerGrads<double>&, double*, double*, const double*,
-                                       const double*, RnnCache<double>&, const LayerParams<double>&);
+    XRNN_CELL_OPS(rnn)
 }

@@ -1,20 +1,28 @@
-// lib/gru_cell.cpp -- GRU layer forward and backward over a whole sequence.
+// lib/cells/gru.cpp -- the GRU cell: layer forward and backward over a whole sequence.
 //
-// As in lstm_cell.cpp: one input GEMM over all T*B rows, one recurrent GEMM per step, the
+// PyTorch's GRU (Cho et al. 2014), gate order r, z, n, with the reset gate applied to
+// (W_hn h + b_hn) as PyTorch (and cuDNN, Keras reset_after=True) do:
+//   r  = ra(W_ir x + b_ir + W_hr h + b_hr)     ra = recurrent_activation (default sigmoid)
+//   z  = ra(W_iz x + b_iz + W_hz h + b_hz)
+//   n  = a (W_in x + b_in + r * (W_hn h + b_hn))   a = activation (default tanh)
+//   h' = (1 - z) * n + z * h
+// Reference: https://pytorch.org/docs/stable/generated/torch.nn.GRU.html
+//
+// As in lstm.cpp: one input GEMM over all T*B rows, one recurrent GEMM per step, the
 // weight gradients as large GEMMs after the sweep. The GRU's twist is that the reset gate
 // scales (W_hn h + b_hn), so the recurrent product of each step is kept apart (cache.hh)
 // instead of being summed into the input projections, and the hidden-side gradient of the
 // n block differs from the input-side one by the factor r (dgh vs dgx).
-#include "xrnn/gru_cell.hpp"
+#include "cell_ops.hpp"
 
 #include "xrnn/blas.hpp"
-#include "kernels.hpp"
+#include "../kernels.hpp"
 
 namespace xrnn
 {
     template <class T>
-    void gru_forward(GruCache<T>& cache, const LayerParams<T>& p, const T* x, const T* h0,
-                     const LayerDims& d, const Activation& act, const Activation& ract,
+    void gru_forward(CellCache<T>& cache, const LayerParams<T>& p, const T* x, const T* h0,
+                     const T*, const LayerDims& d, const Activation& act, const Activation& ract,
                      bool keep_pre, const T* x_proj)
     {
         const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
@@ -84,8 +92,8 @@ namespace xrnn
     }
 
     template <class T>
-    void gru_backward(const LayerGrads<T>& g, T* dx, T* dh0, const T* dy, const T* dhT,
-                      GruCache<T>& cache, const LayerParams<T>& p)
+    void gru_backward(const LayerGrads<T>& g, T* dx, T* dh0, T*, const T* dy, const T* dhT,
+                      const T*, CellCache<T>& cache, const LayerParams<T>& p)
     {
         const LayerDims& d = cache.dims;
         const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
@@ -161,14 +169,5 @@ namespace xrnn
         kernels::layer_weight_backward(g, dx, dgx, dgh, cache.x, cache.h.data(), p, S * B, G, I, H);
     }
 
-    template void gru_forward<float>(GruCache<float>&, const LayerParams<float>&, const float*,
-                                     const float*, const LayerDims&, const Activation&,
-                                     const Activation&, bool, const float*);
-    template void gru_forward<double>(GruCache<double>&, const LayerParams<double>&, const double*,
-                                      const double*, const LayerDims&, const Activation&,
-                                      const Activation&, bool, const double*);
-    template void gru_backward<float>(const LayerGrads<float>&, float*, float*, const float*,
-                                      const float*, GruCache<float>&, const LayerParams<float>&);
-    template void gru_backward<double>(const LayerGrads<double>&, double*, double*, const double*,
-                                       const double*, GruCache<double>&, const LayerParams<double>&);
+    XRNN_CELL_OPS(gru)
 }

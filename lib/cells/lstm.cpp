@@ -1,0 +1,195 @@
+// lib/cells/lstm.cpp -- the LSTM cell: layer forward and backward over a whole sequence.
+//
+// PyTorch's LSTM (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 2000),
+// gate order i, f, g, o, with Keras's activation choices:
+//   i = ra(W_ii x + b_ii + W_hi h + b_hi)     ra = recurrent_activation (default sigmoid)
+//   f = ra(W_if x + b_if + W_hf h + b_hf)
+//   g = a (W_ig x + b_ig + W_hg h + b_hg)     a  = activation (default tanh)
+//   o = ra(W_io x + b_io + W_ho h + b_ho)
+//   c' = f * c + i * g
+//   h' = o * a(c')
+// Reference: https://pytorch.org/docs/stable/generated/torch.nn.LSTM.html
+// Not here: stacking layers and carrying state across chunks (bptt.hpp).
+//
+// Hot path: one GEMM for the input projections of all T*B rows, one GEMM per step for the
+// recurrence (accumulated with beta = 1 into the gate buffer), element-wise passes per row,
+// and after the backward sweep the weight gradients as two large GEMMs over all T*B rows.
+// The per-step products use W_hh packed once per sweep, and the batch rows are split across
+// threads for whole sweeps (detail/packed_gemm.hpp, kernels::split_rows). Nothing is allocated
+// inside the time loops. Memory: the forward keeps the gates, c and h
+// (6H per row and step); activation(c) is recomputed in backward, and the gate gradients are
+// written over the gates they came from.
+#include "cell_ops.hpp"
+
+#include "xrnn/blas.hpp"
+#include "../kernels.hpp"
+
+namespace xrnn
+{
+    template <class T>
+    void lstm_forward(CellCache<T>& cache, const LayerParams<T>& p, const T* x, const T* h0,
+                      const T* c0, const LayerDims& d, const Activation& act,
+                      const Activation& ract, bool keep_pre, const T* x_proj)
+    {
+        const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
+        const std::size_t G = 4 * H, BH = B * H;
+        cache.dims = d;
+        cache.activation = act;
+        cache.recurrent_activation = ract;
+        cache.x = x;
+        keep_pre = keep_pre || derivative_needs_input(act) || derivative_needs_input(ract);
+        ensure_shape(cache.gates, std::array<std::size_t, 3>{S, B, G});
+        ensure_shape(cache.pre, std::array<std::size_t, 3>{keep_pre ? S : 0, B, G});
+        ensure_shape(cache.c, std::array<std::size_t, 3>{S + 1, B, H});
+        ensure_shape(cache.h, std::array<std::size_t, 3>{S + 1, B, H});
+        ensure_shape(cache.bias, std::array<std::size_t, 1>{G});
+        for (std::size_t j = 0; j < G; ++j)
+            cache.bias(j) = p.b_ih[j] + p.b_hh[j];
+
+        T* gates = cache.gates.data();
+        T* c = cache.c.data();
+        T* h = cache.h.data();
+        kernels::copy_or_zero(h, h0, BH);
+        kernels::copy_or_zero(c, c0, BH);
+
+        // all input projections at once: gates (T*B, 4H) = x (T*B, I) W_ih^T + (b_ih + b_hh)
+        kernels::input_projection(gates, x, x_proj, p.w_ih, S * B, G, I);
+        kernels::add_bias_rows(gates, cache.bias.data(), S * B, G);
+
+        cache.w_step.set(p.w_hh, H, G, true, S * B);
+        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B,
+                                                     2.0 * S * B * G * H, false);
+        ensure_shape(cache.row, std::array<std::size_t, 2>{parts, 5 * H});
+        // rows [r0, r1) of the batch through all steps (kernels::split_rows)
+        kernels::split_rows(B, parts, [&](std::size_t r0, std::size_t r1, std::size_t part) {
+            T* ac = cache.row.data() + part * 5 * H; // activation(c') of the current row
+            for (std::size_t t = 0; t < S; ++t)
+            {
+                T* gt = gates + t * B * G;
+                const T* hp = h + t * BH;
+                // recurrence: gates[t] += h[t] W_hh^T
+                cache.w_step.multiply(r1 - r0, hp + r0 * H, H, gt + r0 * G, G, true);
+                if (keep_pre)
+                    std::copy(gt + r0 * G, gt + r1 * G, cache.pre.data() + t * B * G + r0 * G);
+                const T* cp = c + t * BH;
+                T* cn = c + (t + 1) * BH;
+                T* hn = h + (t + 1) * BH;
+                for (std::size_t b = r0; b < r1; ++b)
+                {
+                    T* row = gt + b * G; // i | f | g | o
+                    activation_forward(ract, row, row, 2 * H);
+                    activation_forward(act, row + 2 * H, row + 2 * H, H);
+                    activation_forward(ract, row + 3 * H, row + 3 * H, H);
+                    const T* gi = row;
+                    const T* gf = row + H;
+                    const T* gg = row + 2 * H;
+                    const T* go = row + 3 * H;
+                    const T* crow = cp + b * H;
+                    T* cnrow = cn + b * H;
+                    T* hrow = hn + b * H;
+                    for (std::size_t j = 0; j < H; ++j)
+                        cnrow[j] = gf[j] * crow[j] + gi[j] * gg[j];
+                    activation_forward(act, cnrow, ac, H);
+                    for (std::size_t j = 0; j < H; ++j)
+                        hrow[j] = go[j] * ac[j];
+                }
+            }
+        });
+    }
+
+    template <class T>
+    void lstm_backward(const LayerGrads<T>& g, T* dx, T* dh0, T* dc0, const T* dy, const T* dhT,
+                       const T* dcT, CellCache<T>& cache, const LayerParams<T>& p)
+    {
+        const LayerDims& d = cache.dims;
+        const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
+        const std::size_t G = 4 * H, BH = B * H;
+        const Activation& act = cache.activation;
+        const Activation& ract = cache.recurrent_activation;
+        const bool have_pre = cache.pre.size() > 0;
+        ensure_shape(cache.dh, std::array<std::size_t, 2>{B, H});
+        ensure_shape(cache.dc, std::array<std::size_t, 2>{B, H});
+        T* dgates = cache.gates.data(); // in place: see LstmCache::gates
+        T* dh = cache.dh.data();
+        T* dc = cache.dc.data();
+        kernels::copy_or_zero(dh, dhT, BH);
+        kernels::copy_or_zero(dc, dcT, BH);
+        FlowTrace* trace = cache.trace;
+        if (trace)
+            trace->reset(S, true);
+
+        cache.w_step.set(p.w_hh, G, H, false, S * B);
+        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B,
+                                                     2.0 * S * B * G * H, trace != nullptr);
+        ensure_shape(cache.row, std::array<std::size_t, 2>{parts, 5 * H});
+        kernels::split_rows(B, parts, [&](std::size_t r0, std::size_t r1, std::size_t part) {
+            T* saved = cache.row.data() + part * 5 * H; // this row's i | f | g | o, then activation(c')
+            for (std::size_t t = S; t-- > 0;)
+            {
+                const T* pt = have_pre ? cache.pre.data() + t * B * G : nullptr;
+                T* dgt = dgates + t * B * G;
+                const T* dyt = dy + t * BH;
+                if (trace) // one part then: the trace sums over all rows
+                    trace->add_state(t + 1, dh, dyt, static_cast<const T*>(dc), B, H);
+                for (std::size_t b = r0; b < r1; ++b)
+                {
+                    T* drow = dgt + b * G;
+                    std::copy(drow, drow + G, saved); // the gates, before their gradients replace them
+                    const T* gi = saved;
+                    const T* gf = saved + H;
+                    const T* gg = saved + 2 * H;
+                    const T* go = saved + 3 * H;
+                    const T* cprev = cache.c.data() + t * BH + b * H;
+                    const T* cnext = cache.c.data() + (t + 1) * BH + b * H;
+                    T* ac = saved + G;
+                    activation_forward(act, cnext, ac, H); // as in forward, bit for bit
+                    if (trace)
+                        trace->add_gate_row(gf, H, B * S);
+                    T* dhrow = dh + b * H;
+                    T* dcrow = dc + b * H;
+                    T* di = drow;
+                    T* df = drow + H;
+                    T* dg = drow + 2 * H;
+                    T* dout = drow + 3 * H;
+                    // dh_total = dy[t] + dh (from step t+1); do = dh_total * a(c'); d(a(c')) = dh_total * o
+                    for (std::size_t j = 0; j < H; ++j)
+                    {
+                        const T dht = dhrow[j] + dyt[b * H + j];
+                        dout[j] = dht * ac[j];
+                        dhrow[j] = dht * go[j]; // reuse dh as d(a(c')) for the next pass
+                    }
+                    activation_backward(act, dhrow, dhrow, cnext, ac, H); // d(a(c'))/dc'
+                    if (trace)
+                        trace->add_cell_total_row(t + 1, dcrow, dhrow, B, H);
+                    for (std::size_t j = 0; j < H; ++j)
+                    {
+                        const T dct = dcrow[j] + dhrow[j];
+                        di[j] = dct * gg[j];
+                        df[j] = dct * cprev[j];
+                        dg[j] = dct * gi[j];
+                        dcrow[j] = dct * gf[j]; // dL/dc[t], carried to step t-1
+                    }
+                    activation_backward(ract, di, di, pt ? pt + b * G : nullptr, gi, 2 * H); // i, f
+                    activation_backward(act, dg, dg, pt ? pt + b * G + 2 * H : nullptr, gg, H);
+                    activation_backward(ract, dout, dout, pt ? pt + b * G + 3 * H : nullptr, go, H);
+                }
+                // dh[t] = dgates[t] W_hh  (B, 4H) x (4H, H)
+                cache.w_step.multiply(r1 - r0, dgt + r0 * G, G, dh + r0 * H, H, false);
+            }
+        });
+        if (trace)
+        {
+            trace->add_state(0, dh, static_cast<const T*>(nullptr), static_cast<const T*>(dc), B, H);
+            trace->c_total[0] = trace->c_carry[0];
+        }
+        if (dh0)
+            std::copy(dh, dh + BH, dh0);
+        if (dc0)
+            std::copy(dc, dc + BH, dc0);
+
+        // input and hidden side share the gate gradients: W_ih x and W_hh h enter the sum alike
+        kernels::layer_weight_backward(g, dx, dgates, dgates, cache.x, cache.h.data(), p, S * B, G, I, H);
+    }
+
+    XRNN_CELL_OPS(lstm)
+}
