@@ -19,6 +19,8 @@ namespace xrnn
         XRNN_CHECK(config.num_layers > 0, "num_layers must be > 0, got 0");
         XRNN_CHECK(config.dropout >= 0.0 && config.dropout < 1.0,
                    "dropout must be in [0, 1), got " + std::to_string(config.dropout));
+        XRNN_CHECK(config.weight_drop >= 0.0 && config.weight_drop < 1.0,
+                   "weight_drop must be in [0, 1), got " + std::to_string(config.weight_drop));
         const std::size_t H = config.hidden_size;
         tensor_ids_.resize(config.num_layers);
         for (std::size_t l = 0; l < config.num_layers; ++l)
@@ -86,15 +88,17 @@ namespace xrnn
     LayerParams<T> Recurrent<T>::layer_params(std::size_t l) const
     {
         const auto& id = tensor_ids_[l];
-        return {params_.value(id[0]), params_.value(id[1]), params_.value(id[2]),
-                params_.value(id[3]), id.size() > 4 ? params_.value(id[4]) : nullptr};
+        const T* w_hh = weight_drop_active_ ? w_dropped_[l].data() : params_.value(id[1]);
+        return {params_.value(id[0]), w_hh, params_.value(id[2]), params_.value(id[3]),
+                id.size() > 4 ? params_.value(id[4]) : nullptr};
     }
 
     template <class T>
     LayerGrads<T> Recurrent<T>::layer_grads(std::size_t l)
     {
         const auto& id = tensor_ids_[l];
-        return {params_.grad(id[0]), params_.grad(id[1]), params_.grad(id[2]), params_.grad(id[3]),
+        T* dw_hh = weight_drop_active_ ? dw_dropped_[l].data() : params_.grad(id[1]);
+        return {params_.grad(id[0]), dw_hh, params_.grad(id[2]), params_.grad(id[3]),
                 id.size() > 4 ? params_.grad(id[4]) : nullptr};
     }
 
@@ -139,6 +143,9 @@ namespace xrnn
         steps_ = S;
         batch_ = B;
         dropout_active_ = training_ && config_.dropout > 0.0;
+        weight_drop_active_ = training_ && config_.weight_drop > 0.0;
+        if (weight_drop_active_)
+            draw_weight_masks();
         const T* in = input_.data();
         for (std::size_t l = 0; l < config_.num_layers; ++l)
         {
@@ -157,6 +164,23 @@ namespace xrnn
             cell_ops<T>(config_.cell).forward(caches_[l], layer_params(l), in, hl, cl, d, config_.activation,
                                               config_.recurrent_activation, keep_pre_, proj);
             in = caches_[l].h.data() + B * H;
+        }
+    }
+
+    template <class T>
+    void Recurrent<T>::draw_weight_masks()
+    {
+        w_dropped_.resize(config_.num_layers);
+        w_mask_.resize(config_.num_layers);
+        dw_dropped_.resize(config_.num_layers);
+        for (std::size_t l = 0; l < config_.num_layers; ++l)
+        {
+            const std::size_t i = tensor_ids_[l][1], n = params_.table()[i].size; // weight_hh
+            w_dropped_[l].resize(n);
+            w_mask_[l].resize(n);
+            dw_dropped_[l].resize(n);
+            dropout_forward(w_dropped_[l].data(), w_mask_[l].data(), params_.value(i), n,
+                            config_.weight_drop, dropout_rng_);
         }
     }
 
@@ -209,8 +233,18 @@ namespace xrnn
             T* dh0l = dh0 ? dh0 + l * BH : nullptr;
             T* dc0l = dc0 && traits_->cell_state ? dc0 + l * BH : nullptr;
             caches_[l].trace = trace;
+            if (weight_drop_active_)
+                std::fill(dw_dropped_[l].begin(), dw_dropped_[l].end(), T(0));
             cell_ops<T>(config_.cell).backward(layer_grads(l), dxl, dh0l, dc0l, dyl, dhl, dcl, caches_[l],
                                                layer_params(l));
+            if (weight_drop_active_) // W_used = M * W, so dL/dW += M * dL/dW_used
+            {
+                T* g = params_.grad(tensor_ids_[l][1]);
+                const T* m = w_mask_[l].data();
+                const T* dw = dw_dropped_[l].data();
+                for (std::size_t i = 0; i < dw_dropped_[l].size(); ++i)
+                    g[i] += m[i] * dw[i];
+            }
             if (l > 0 && dropout_active_) // gradient w.r.t. the dropped outputs -> the outputs
                 dropout_backward(dxl, dxl, mask_[l - 1].data(), S * BH);
             dyl = dxl;

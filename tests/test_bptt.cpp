@@ -240,3 +240,59 @@ TEST_CASE("bad input: clear errors naming the problem")
     CHECK_THROWS_WITH_AS(gru.forward(random3<float>(4, 2, 3, 1), withc, y, s),
                          doctest::Contains("state.c is given but gru cells have no cell state"), std::invalid_argument);
 }
+
+TEST_CASE("weight drop: gradients match finite differences with the mask fixed, for every cell; off in eval mode")
+{
+    for (xrnn::CellKind cell : xrnn::cell_kinds())
+    {
+        INFO(xrnn::cell_name(cell));
+        xrnn::RecurrentConfig cfg = config(cell);
+        cfg.weight_drop = 0.4;
+        gradcheck::Net net(cfg, xrnn::InitConfig{3});
+        auto p = gradcheck::make_problem(net, 5, 2, 11);
+        auto loss = [&] {
+            net.dropout_rng().reseed(99); // the same masks in every evaluation
+            return gradcheck::loss(net, p);
+        };
+        net.params().zero_grad();
+        gradcheck::Tensor3 y, dx;
+        gradcheck::State sT, ds0;
+        net.dropout_rng().reseed(99);
+        net.forward(p.x, p.s0, y, sT);
+        net.backward(p.ry, p.rs, dx, ds0);
+        std::vector<gradcheck::Entry> entries;
+        auto& ps = net.params();
+        for (std::size_t i = 0; i < ps.count(); ++i)
+        {
+            const auto& info = ps.table()[i];
+            entries.push_back({info.name, std::vector<double>(ps.grad(i), ps.grad(i) + info.size),
+                               gradcheck::numeric_grad(ps.value(i), info.size, loss, 1e-5)});
+        }
+        entries.push_back({"x", std::vector<double>(dx.begin(), dx.end()),
+                           gradcheck::numeric_grad(p.x.data(), p.x.size(), loss, 1e-5)});
+        gradcheck::Report r;
+        gradcheck::compare(r, entries);
+        INFO("worst " << r.worst);
+        CHECK(r.max_err < 1e-6);
+        // a second backward adds the same gradient: what was accumulated is not re-masked
+        const std::vector<double> once(ps.grads(), ps.grads() + ps.size());
+        net.dropout_rng().reseed(99);
+        net.forward(p.x, p.s0, y, sT);
+        net.backward(p.ry, p.rs, dx, ds0);
+        for (std::size_t i = 0; i < ps.size(); ++i)
+            REQUIRE(ps.grads()[i] == doctest::Approx(2 * once[i]));
+        // the mask drops about 40% of W_hh: a masked forward differs from the eval-mode one
+        const double masked = loss();
+        net.set_training(false);
+        const double plain = gradcheck::loss(net, p);
+        net.set_training(true);
+        CHECK(masked != doctest::Approx(plain));
+        cfg.weight_drop = 0.0;
+        gradcheck::Net same(cfg, xrnn::InitConfig{3});
+        CHECK(gradcheck::loss(same, p) == plain); // eval mode runs on the unmasked weights
+    }
+    xrnn::RecurrentConfig bad = config(xrnn::CellKind::lstm);
+    bad.weight_drop = 1.0;
+    CHECK_THROWS_WITH_AS(xrnn::Recurrent<float>{bad}, doctest::Contains("weight_drop must be in [0, 1), got 1"),
+                         std::invalid_argument);
+}

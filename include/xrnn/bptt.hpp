@@ -35,6 +35,10 @@ namespace xrnn
         Activation activation = ActivationKind::tanh;              // candidate, LSTM cell output
         Activation recurrent_activation = ActivationKind::sigmoid; // gates (unused by rnn)
         double dropout = 0.0; // PyTorch's `dropout`: on each layer's output except the last, in training
+        // DropConnect on every layer's weight_hh in training (Wan et al. 2013; AWD-LSTM's
+        // WeightDrop, Merity et al. 2018): each forward draws one mask per layer, shared by all
+        // steps and rows, and its backward uses it, so the recurrence itself is regularised.
+        double weight_drop = 0.0;
     };
 
     // Hidden state of the whole stack: h, c (num_layers, B, hidden_size); c is empty
@@ -108,6 +112,7 @@ namespace xrnn
         void forward_impl(const Tensor3<T>& x, const T* h0, const T* c0, const T* x_proj = nullptr);
         void backward_impl(const T* dy, const T* dhT, const T* dcT, T* dx, T* dh0, T* dc0);
         void write_final_state(RecurrentState<T>& s) const;
+        void draw_weight_masks();
         void check_state(const RecurrentState<T>& s, std::size_t batch, const char* what) const;
 
         RecurrentConfig config_;
@@ -118,6 +123,10 @@ namespace xrnn
         Tensor3<T> input_;            // (T, B, I) copy of the last input, so callers may free theirs
         Tensor3<T> dbuf_[2];          // (T, B, H) gradients flowing down between layers
         std::vector<Tensor3<T>> dropped_, mask_; // (T, B, H) per layer below the top: dropped outputs, masks
+        // weight_drop, per layer (G*H*H): the masked weight_hh the cells run on, its mask, and
+        // the gradient w.r.t. the masked weights before the mask is applied
+        std::vector<std::vector<T>> w_dropped_, w_mask_, dw_dropped_;
+        bool weight_drop_active_ = false; // whether the last forward ran on masked weights
         Rng dropout_rng_;
         bool training_ = true;
         bool dropout_active_ = false; // whether the last forward applied dropout
