@@ -2,34 +2,26 @@
 #include "xrnn/init.hpp"
 
 #include "xrnn/check.hpp"
+#include "xrnn/detail/name_table.hpp"
 
 #include <cmath>
 #include <vector>
 
 namespace xrnn
 {
-    RecurrentInit recurrent_init_from_name(std::string_view name)
+    namespace
     {
-        if (name == "uniform")
-            return RecurrentInit::uniform;
-        if (name == "orthogonal")
-            return RecurrentInit::orthogonal;
-        if (name == "identity")
-            return RecurrentInit::identity;
-        detail::fail("unknown recurrent initialiser '" + std::string(name)
-                     + "'; valid: uniform, orthogonal, identity");
+        constexpr std::array<detail::Named<RecurrentInit>, 3> init_table{
+            {{RecurrentInit::uniform, "uniform"}, {RecurrentInit::orthogonal, "orthogonal"},
+             {RecurrentInit::identity, "identity"}}};
     }
 
-    std::string recurrent_init_name(RecurrentInit k)
+    RecurrentInit recurrent_init_from_name(std::string_view name)
     {
-        switch (k)
-        {
-        case RecurrentInit::uniform: return "uniform";
-        case RecurrentInit::orthogonal: return "orthogonal";
-        case RecurrentInit::identity: return "identity";
-        }
-        return "uniform";
+        return detail::from_name(init_table, name, "recurrent initialiser");
     }
+    std::string recurrent_init_name(RecurrentInit k) { return detail::name_of(init_table, k); }
+    std::vector<std::string> recurrent_init_names() { return detail::names_of(init_table); }
 
     namespace init
     {

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace xrnn
 {
@@ -28,6 +29,7 @@ namespace xrnn
     };
 
     RecurrentInit recurrent_init_from_name(std::string_view name); // "uniform", "orthogonal", "identity"
+    std::vector<std::string> recurrent_init_names();
     std::string recurrent_init_name(RecurrentInit k);
 
     struct InitConfig

@@ -10,6 +10,7 @@
 #define XRNN_OPTIMIZER_HPP
 
 #include "xrnn/check.hpp"
+#include "xrnn/detail/name_table.hpp"
 #include "xrnn/params.hpp"
 
 #include <algorithm>
@@ -28,20 +29,14 @@ namespace xrnn
         sgd,
     };
 
+    inline constexpr std::array<detail::Named<OptimizerKind>, 3> optimizer_table{
+        {{OptimizerKind::adam, "adam"}, {OptimizerKind::rmsprop, "rmsprop"}, {OptimizerKind::sgd, "sgd"}}};
     inline OptimizerKind optimizer_from_name(std::string_view name)
     {
-        if (name == "adam")
-            return OptimizerKind::adam;
-        if (name == "rmsprop")
-            return OptimizerKind::rmsprop;
-        if (name == "sgd")
-            return OptimizerKind::sgd;
-        detail::fail("unknown optimizer '" + std::string(name) + "'; valid: adam, rmsprop, sgd");
+        return detail::from_name(optimizer_table, name, "optimizer");
     }
-    inline std::string optimizer_name(OptimizerKind k)
-    {
-        return k == OptimizerKind::adam ? "adam" : (k == OptimizerKind::rmsprop ? "rmsprop" : "sgd");
-    }
+    inline std::string optimizer_name(OptimizerKind k) { return detail::name_of(optimizer_table, k); }
+    inline std::vector<std::string> optimizer_names() { return detail::names_of(optimizer_table); }
 
     enum class LrSchedule
     {
@@ -50,20 +45,14 @@ namespace xrnn
         linear, // a straight line from lr to lr_min over lr_decay_steps
     };
 
+    inline constexpr std::array<detail::Named<LrSchedule>, 3> lr_schedule_table{
+        {{LrSchedule::step, "step"}, {LrSchedule::cosine, "cosine"}, {LrSchedule::linear, "linear"}}};
     inline LrSchedule lr_schedule_from_name(std::string_view name)
     {
-        if (name == "step")
-            return LrSchedule::step;
-        if (name == "cosine")
-            return LrSchedule::cosine;
-        if (name == "linear")
-            return LrSchedule::linear;
-        detail::fail("unknown lr schedule '" + std::string(name) + "'; valid: step, cosine, linear");
+        return detail::from_name(lr_schedule_table, name, "lr schedule");
     }
-    inline std::string lr_schedule_name(LrSchedule s)
-    {
-        return s == LrSchedule::step ? "step" : (s == LrSchedule::cosine ? "cosine" : "linear");
-    }
+    inline std::string lr_schedule_name(LrSchedule s) { return detail::name_of(lr_schedule_table, s); }
+    inline std::vector<std::string> lr_schedule_names() { return detail::names_of(lr_schedule_table); }
 
     struct OptimizerConfig
     {
