@@ -15,7 +15,6 @@
 #include "xrnn/params.hpp"
 #include "xrnn/random.hpp"
 #include "xrnn/rnn_cell.hpp"
-#include "xrnn/tasks.hpp"
 #include "xrnn/tensor.hpp"
 
 #endif
