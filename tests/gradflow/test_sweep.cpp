@@ -8,16 +8,18 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 namespace gf = xrnn::gradflow;
 
 namespace
 {
-    std::size_t count(const std::vector<gf::RunConfig>& cs, xrnn::CellKind k)
+    // by name, so that the test does not depend on how the core spells its cell kinds
+    std::size_t count(const std::vector<gf::RunConfig>& cs, const std::string& cell)
     {
         std::size_t n = 0;
         for (const auto& c : cs)
-            n += c.cell == k;
+            n += gf::cell_label(c.cell) == cell;
         return n;
     }
 }
@@ -33,14 +35,14 @@ TEST_CASE("sweep: gate activations only for gated cells, forget bias only for th
     o.seeds = {1, 2};
     const auto cs = gf::expand(o);
     // per cell: activations x gate activations x inits x scales x forget biases x lengths x seeds
-    CHECK(count(cs, xrnn::CellKind::rnn) == 2 * 1 * 1 * 1 * 1 * 2 * 2);
-    CHECK(count(cs, xrnn::CellKind::gru) == 2 * 2 * 1 * 1 * 1 * 2 * 2);
-    CHECK(count(cs, xrnn::CellKind::lstm) == 2 * 2 * 1 * 1 * 3 * 2 * 2);
+    CHECK(count(cs, "rnn") == 2 * 1 * 1 * 1 * 1 * 2 * 2);
+    CHECK(count(cs, "gru") == 2 * 2 * 1 * 1 * 1 * 2 * 2);
+    CHECK(count(cs, "lstm") == 2 * 2 * 1 * 1 * 3 * 2 * 2);
     CHECK(cs.size() == 8 + 16 + 48);
     for (const auto& c : cs)
     {
-        CHECK(std::isnan(c.forget_bias) == (c.cell != xrnn::CellKind::lstm));
-        if (c.cell == xrnn::CellKind::rnn) // the first gate activation stands in, unused
+        CHECK(std::isnan(c.forget_bias) == (gf::cell_label(c.cell) != "lstm"));
+        if (gf::cell_label(c.cell) == "rnn") // the first gate activation stands in, unused
             CHECK(xrnn::activation_name(c.ract) == "sigmoid");
         CHECK(std::isnan(c.sigma_gamma));
         CHECK(c.gain == 1.0);
