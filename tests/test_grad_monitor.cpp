@@ -2,7 +2,7 @@
 // equal finite differences, Pascanu's bound (E1), the LSTM forget-gate decay (E4), per-tensor
 // norms, clip statistics, non-finite gradients and the diagnosis.
 #include "xrnn/grad_monitor.hpp"
-#include "xrnn/tasks.hpp"
+#include "xrnn/gradflow/tasks.hpp"
 
 #include <doctest/doctest.h>
 
@@ -190,7 +190,7 @@ namespace
     xrnn::LayerFlowReport final_step_probe(xrnn::Recurrent<T>& rnn, std::size_t S, std::size_t B, std::uint64_t seed)
     {
         const std::size_t H = rnn.config().hidden_size;
-        xrnn::SyntheticTask task(xrnn::TaskKind::adding, S);
+        xrnn::gradflow::SyntheticTask task(xrnn::gradflow::TaskKind::adding, S);
         xrnn::Rng rng(seed);
         Tensor3<T> x, y, dx;
         std::vector<double> target;

@@ -6,9 +6,19 @@
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <vector>
 
 namespace xrnn_cli
 {
+    // "a, b, c": a library's list of valid names (cell_names(), ...) for --help text
+    inline std::string joined(const std::vector<std::string>& names)
+    {
+        std::string s;
+        for (const auto& n : names)
+            s += (s.empty() ? "" : ", ") + n;
+        return s;
+    }
+
     // A number >= lo (or > lo when strict), said plainly when it is not.
     inline CLI::Validator number_from(double lo, bool strict)
     {

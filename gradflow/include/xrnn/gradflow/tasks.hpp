@@ -1,6 +1,7 @@
-// xrnn/tasks.hpp -- synthetic long-range tasks with exact data generators, for studying
+// xrnn/gradflow/tasks.hpp -- synthetic long-range tasks with exact data generators, for studying
 // gradient flow (xrnn-gradflow). Both put the loss on the final step only, so the gradient that
-// reaches step t is exactly what carried the dependency back over T - t steps.
+// reaches step t is exactly what carried the dependency back over T - t steps. Data only: the
+// network that learns them is task_net.hpp.
 //
 //   adding          (Hochreiter & Schmidhuber 1997; Le et al. 2015; Arjovsky et al. 2016)
 //                   inputs (value ~ U(0,1), marker); one marker in the first half, one in the
@@ -12,8 +13,8 @@
 //                   t2 in [5T/10, 6T/10), which hold X or Y; the class is the order (XX, XY,
 //                   YX, YY); loss softmax cross-entropy. Chance: accuracy 1/4, loss ln 4.
 // A run is solved when >= 99% of fresh test sequences are solved (Pascanu et al. 2013).
-#ifndef XRNN_TASKS_HPP
-#define XRNN_TASKS_HPP
+#ifndef XRNN_GRADFLOW_TASKS_HPP
+#define XRNN_GRADFLOW_TASKS_HPP
 
 #include "xrnn/check.hpp"
 #include "xrnn/random.hpp"
@@ -24,7 +25,7 @@
 #include <string_view>
 #include <vector>
 
-namespace xrnn
+namespace xrnn::gradflow
 {
     enum class TaskKind
     {
@@ -32,13 +33,15 @@ namespace xrnn
         temporal_order,
     };
 
+    inline std::string task_names() { return "adding, temporal_order"; } // for errors and --help
+
     inline TaskKind task_from_name(std::string_view name)
     {
         if (name == "adding")
             return TaskKind::adding;
         if (name == "temporal_order" || name == "order")
             return TaskKind::temporal_order;
-        detail::fail("unknown task '" + std::string(name) + "'; valid: adding, temporal_order");
+        detail::fail("unknown task '" + std::string(name) + "'; valid: " + task_names());
     }
 
     inline std::string task_name(TaskKind k) { return k == TaskKind::adding ? "adding" : "temporal_order"; }

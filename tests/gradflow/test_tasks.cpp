@@ -1,14 +1,16 @@
-// tests/test_tasks.cpp -- the synthetic long-range tasks: layout of the generated data, the
+// tests/gradflow/test_tasks.cpp -- the synthetic long-range tasks: layout of the generated data, the
 // baseline derived from the generator (checked by Monte Carlo), errors for bad lengths.
-#include "xrnn/tasks.hpp"
+#include "xrnn/gradflow/tasks.hpp"
 
 #include <doctest/doctest.h>
 
 #include <cmath>
 
+namespace gf = xrnn::gradflow;
+
 TEST_CASE("adding problem: two markers, one per half, target = sum of the marked values")
 {
-    xrnn::SyntheticTask task(xrnn::TaskKind::adding, 50);
+    gf::SyntheticTask task(gf::TaskKind::adding, 50);
     CHECK(task.input_size() == 2);
     CHECK(task.output_size() == 1);
     xrnn::Rng rng(1);
@@ -46,7 +48,7 @@ TEST_CASE("adding problem: two markers, one per half, target = sum of the marked
 TEST_CASE("temporal order: X/Y at the 2nd and 6th tenths, class = their order")
 {
     const std::size_t S = 100;
-    xrnn::SyntheticTask task(xrnn::TaskKind::temporal_order, S);
+    gf::SyntheticTask task(gf::TaskKind::temporal_order, S);
     CHECK(task.input_size() == 6);
     CHECK(task.output_size() == 4);
     CHECK(task.baseline_loss() == doctest::Approx(std::log(4.0)));
@@ -81,13 +83,13 @@ TEST_CASE("temporal order: X/Y at the 2nd and 6th tenths, class = their order")
 
 TEST_CASE("tasks: bad names and lengths are clear errors; same seed, same data")
 {
-    CHECK_THROWS_WITH_AS(xrnn::task_from_name("copy"), doctest::Contains("valid: adding, temporal_order"),
+    CHECK_THROWS_WITH_AS(gf::task_from_name("copy"), doctest::Contains("valid: adding, temporal_order"),
                          std::invalid_argument);
-    CHECK_THROWS_WITH_AS(xrnn::SyntheticTask(xrnn::TaskKind::adding, 1), doctest::Contains("at least 2"),
+    CHECK_THROWS_WITH_AS(gf::SyntheticTask(gf::TaskKind::adding, 1), doctest::Contains("at least 2"),
                          std::invalid_argument);
-    CHECK_THROWS_WITH_AS(xrnn::SyntheticTask(xrnn::TaskKind::temporal_order, 9),
+    CHECK_THROWS_WITH_AS(gf::SyntheticTask(gf::TaskKind::temporal_order, 9),
                          doctest::Contains("at least 10"), std::invalid_argument);
-    xrnn::SyntheticTask task(xrnn::TaskKind::adding, 20);
+    gf::SyntheticTask task(gf::TaskKind::adding, 20);
     xrnn::Rng a(5), b(5);
     xrnn::Tensor3<float> xa, xb;
     std::vector<double> ya, yb;
