@@ -1,9 +1,9 @@
 // tools/xrnn_charlm.cpp -- xrnn-charlm: train, sample and evaluate character-level language
 // models (a thin CLI over char_train.hpp and sampler.hpp).
 #include <xrnn/blas.hpp>
-#include <xrnn/char_train.hpp>
+#include <xrnn/charlm/char_train.hpp>
 #include <xrnn/checkpoint.hpp>
-#include <xrnn/sampler.hpp>
+#include <xrnn/charlm/sampler.hpp>
 
 #include <CLI/CLI.hpp>
 

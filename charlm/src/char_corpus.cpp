@@ -1,5 +1,5 @@
-// lib/char_corpus.cpp -- see char_corpus.hpp.
-#include "xrnn/char_corpus.hpp"
+// charlm/src/char_corpus.cpp -- see char_corpus.hpp.
+#include "xrnn/charlm/char_corpus.hpp"
 
 #include "xrnn/check.hpp"
 

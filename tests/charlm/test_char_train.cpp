@@ -1,7 +1,7 @@
-// tests/test_char_train.cpp -- end to end: determinism, exact resume, sampling, evaluation over
+// tests/charlm/test_char_train.cpp -- end to end: determinism, exact resume, sampling, evaluation over
 // the whole split, and the bad inputs (divergence, Ctrl-C, missing/short/empty files, folders).
-#include "xrnn/char_train.hpp"
-#include "xrnn/sampler.hpp"
+#include "xrnn/charlm/char_train.hpp"
+#include "xrnn/charlm/sampler.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-// xrnn/char_train.hpp -- training a char model end to end: the loop with truncated BPTT over
+// xrnn/charlm/char_train.hpp -- training a char model end to end: the loop with truncated BPTT over
 // B contiguous streams, clipping, the optimizer, evaluation on the whole validation split,
 // progress, a JSONL metrics log, atomic checkpoints (last and best), exact resume, and clean
 // stops on Ctrl-C and on a non-finite loss.
@@ -6,11 +6,11 @@
 // Exact resume: a checkpoint holds everything the next step depends on (parameters, optimizer
 // moments and step, stream position, carried hidden state, dropout RNG states), so a resumed
 // run computes the same losses, bit for bit, as an uninterrupted one with the same thread count.
-#ifndef XRNN_CHAR_TRAIN_HPP
-#define XRNN_CHAR_TRAIN_HPP
+#ifndef XRNN_CHARLM_CHAR_TRAIN_HPP
+#define XRNN_CHARLM_CHAR_TRAIN_HPP
 
-#include "xrnn/char_corpus.hpp"
-#include "xrnn/char_model.hpp"
+#include "xrnn/charlm/char_corpus.hpp"
+#include "xrnn/charlm/char_model.hpp"
 #include "xrnn/clip.hpp"
 #include "xrnn/grad_monitor.hpp"
 #include "xrnn/optimizer.hpp"

@@ -1,5 +1,5 @@
-// lib/char_train.cpp -- see char_train.hpp.
-#include "xrnn/char_train.hpp"
+// charlm/src/char_train.cpp -- see char_train.hpp.
+#include "xrnn/charlm/char_train.hpp"
 
 #include "xrnn/checkpoint.hpp"
 #include "xrnn/check.hpp"
