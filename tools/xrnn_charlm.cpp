@@ -1,6 +1,7 @@
 // tools/xrnn_charlm.cpp -- xrnn-charlm: train, sample and evaluate character-level language
 // models (a thin CLI over char_train.hpp and sampler.hpp).
 #include <xrnn/blas.hpp>
+#include <xrnn/charlm/char_checkpoint.hpp>
 #include <xrnn/charlm/char_train.hpp>
 #include <xrnn/checkpoint.hpp>
 #include <xrnn/charlm/sampler.hpp>
@@ -100,10 +101,12 @@ int main(int argc, char** argv)
             std::unique_ptr<xrnn::CharTrainer> trainer;
             if (!resume.empty())
             {
-                xrnn::TrainConfig overrides;
+                xrnn::ResumeOverrides overrides;
+                overrides.data = tc.data;
                 overrides.time_budget = tc.time_budget;
                 overrides.steps = tc.steps;
-                overrides.data = tc.data;
+                overrides.eval_every = train->count("--eval-every") ? tc.eval_every : 0;
+                overrides.monitor_every = tc.monitor_every;
                 overrides.out = train->count("--out") ? tc.out : "";
                 trainer = xrnn::CharTrainer::resume(resume, overrides);
             }

@@ -1,25 +1,19 @@
 // charlm/src/char_train.cpp -- see char_train.hpp.
 #include "xrnn/charlm/char_train.hpp"
 
-#include "xrnn/checkpoint.hpp"
-#include "xrnn/check.hpp"
 #include "xrnn/blas.hpp"
-
-#include <nlohmann/json.hpp>
+#include "xrnn/charlm/train_report.hpp"
+#include "xrnn/check.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <iomanip>
 #include <ostream>
-#include <sstream>
 
 namespace xrnn
 {
-    using json = nlohmann::json;
     namespace fs = std::filesystem;
 
     namespace
@@ -33,179 +27,6 @@ namespace xrnn
                 h *= 1099511628211ull;
             }
             return h;
-        }
-
-        CharModelConfig model_config(const TrainConfig& c, std::size_t vocab_size)
-        {
-            CharModelConfig m;
-            m.vocab_size = vocab_size;
-            m.embed_size = c.embed_size;
-            m.dropout = c.dropout;
-            m.weight_drop = c.weight_drop;
-            m.rnn.cell = cell_from_name(c.cell);
-            m.rnn.hidden_size = c.hidden_size;
-            m.rnn.num_layers = c.num_layers;
-            m.rnn.activation = activation_from_name(c.activation);
-            m.rnn.recurrent_activation = activation_from_name(c.recurrent_activation);
-            return m;
-        }
-
-        InitConfig init_config(const TrainConfig& c)
-        {
-            InitConfig i;
-            i.seed = c.seed;
-            i.recurrent = recurrent_init_from_name(c.init);
-            if (c.forget_bias != 0.0)
-            {
-                XRNN_CHECK(c.cell == "lstm", "--forget-bias applies to lstm cells only");
-                i.forget_bias = c.forget_bias;
-            }
-            return i;
-        }
-
-        json config_to_json(const TrainConfig& c)
-        {
-            const auto& o = c.optimizer;
-            return json{{"data", c.data}, {"vocab", c.vocab}, {"cell", c.cell}, {"hidden_size", c.hidden_size},
-                        {"num_layers", c.num_layers}, {"embed_size", c.embed_size}, {"activation", c.activation},
-                        {"recurrent_activation", c.recurrent_activation}, {"dropout", c.dropout}, {"init", c.init},
-                        {"forget_bias", c.forget_bias}, {"batch_size", c.batch_size}, {"seq_len", c.seq_len},
-                        {"optimizer", optimizer_name(o.kind)}, {"lr", o.lr}, {"beta1", o.beta1}, {"beta2", o.beta2},
-                        {"alpha", o.alpha}, {"momentum", o.momentum}, {"eps", o.eps},
-                        {"weight_decay", o.weight_decay}, {"lr_decay", o.lr_decay},
-                        {"lr_decay_every", o.lr_decay_every}, {"lr_decay_start", o.lr_decay_start}, {"lr_min", o.lr_min},
-                        {"lr_schedule", lr_schedule_name(o.schedule)}, {"lr_decay_steps", o.lr_decay_steps},
-                        {"clip_norm", c.clip_norm}, {"clip_value", c.clip_value}, {"ema", c.ema}, {"weight_drop", c.weight_drop}, {"time_budget", c.time_budget},
-                        {"steps", c.steps}, {"eval_every", c.eval_every}, {"eval_batch", c.eval_batch},
-                        {"seed", c.seed}, {"threads", c.threads}, {"out", c.out}};
-        }
-
-        TrainConfig config_from_json(const json& j)
-        {
-            TrainConfig c;
-            j.at("data").get_to(c.data);
-            j.at("vocab").get_to(c.vocab);
-            j.at("cell").get_to(c.cell);
-            j.at("hidden_size").get_to(c.hidden_size);
-            j.at("num_layers").get_to(c.num_layers);
-            j.at("embed_size").get_to(c.embed_size);
-            j.at("activation").get_to(c.activation);
-            j.at("recurrent_activation").get_to(c.recurrent_activation);
-            j.at("dropout").get_to(c.dropout);
-            j.at("init").get_to(c.init);
-            j.at("forget_bias").get_to(c.forget_bias);
-            j.at("batch_size").get_to(c.batch_size);
-            j.at("seq_len").get_to(c.seq_len);
-            auto& o = c.optimizer;
-            o.kind = optimizer_from_name(j.at("optimizer").get<std::string>());
-            j.at("lr").get_to(o.lr);
-            j.at("beta1").get_to(o.beta1);
-            j.at("beta2").get_to(o.beta2);
-            j.at("alpha").get_to(o.alpha);
-            j.at("momentum").get_to(o.momentum);
-            j.at("eps").get_to(o.eps);
-            j.at("weight_decay").get_to(o.weight_decay);
-            j.at("lr_decay").get_to(o.lr_decay);
-            j.at("lr_decay_every").get_to(o.lr_decay_every);
-            j.at("lr_decay_start").get_to(o.lr_decay_start);
-            j.at("lr_min").get_to(o.lr_min);
-            // added after format 1 was in use: absent in older checkpoints
-            o.schedule = lr_schedule_from_name(j.value("lr_schedule", std::string("step")));
-            o.lr_decay_steps = j.value("lr_decay_steps", std::uint64_t{0});
-            c.ema = j.value("ema", 0.0);
-            c.weight_drop = j.value("weight_drop", 0.0);
-            j.at("clip_norm").get_to(c.clip_norm);
-            j.at("clip_value").get_to(c.clip_value);
-            j.at("time_budget").get_to(c.time_budget);
-            j.at("steps").get_to(c.steps);
-            j.at("eval_every").get_to(c.eval_every);
-            j.at("eval_batch").get_to(c.eval_batch);
-            j.at("seed").get_to(c.seed);
-            j.at("threads").get_to(c.threads);
-            j.at("out").get_to(c.out);
-            return c;
-        }
-
-        json rng_to_json(const Rng& r)
-        {
-            const auto s = r.state();
-            return json{{"s", s.s}, {"spare", s.spare}, {"has_spare", s.has_spare}};
-        }
-        void rng_from_json(Rng& r, const json& j)
-        {
-            Rng::State s;
-            j.at("s").get_to(s.s);
-            j.at("spare").get_to(s.spare);
-            j.at("has_spare").get_to(s.has_spare);
-            r.set_state(s);
-        }
-
-        std::vector<float> flat_params(CharModel<float>& m)
-        {
-            std::vector<float> v;
-            for (const auto& s : m.spans())
-                v.insert(v.end(), s.values, s.values + s.size);
-            return v;
-        }
-
-        void set_flat_params(CharModel<float>& m, const std::vector<float>& v, const std::string& path)
-        {
-            const std::size_t n = total_size(m.spans());
-            if (v.size() != n)
-                throw CheckpointError("xrnn: checkpoint '" + path + "' has " + std::to_string(v.size())
-                                      + " parameters but its configuration needs " + std::to_string(n));
-            std::size_t off = 0;
-            for (const auto& s : m.spans())
-            {
-                std::copy(v.begin() + static_cast<std::ptrdiff_t>(off),
-                          v.begin() + static_cast<std::ptrdiff_t>(off + s.size), s.values);
-                off += s.size;
-            }
-        }
-
-        bool has_tensor(const Checkpoint& c, const std::string& name)
-        {
-            return std::any_of(c.tensors.begin(), c.tensors.end(), [&](const auto& t) { return t.first == name; });
-        }
-
-        // The model part of a checkpoint: config, vocabulary, parameters.
-        struct ModelPart
-        {
-            json meta;
-            Checkpoint ckpt;
-            TrainConfig config;
-            Vocabulary vocab;
-        };
-        ModelPart read_model_part(const std::string& path)
-        {
-            ModelPart p;
-            p.ckpt = load_checkpoint(path);
-            try
-            {
-                p.meta = json::parse(p.ckpt.meta_json);
-                p.config = config_from_json(p.meta.at("config"));
-                p.vocab = Vocabulary::from_symbols(p.meta.at("vocab").get<std::vector<std::uint8_t>>());
-            }
-            catch (const json::exception& e)
-            {
-                throw CheckpointError("xrnn: checkpoint '" + path + "' has unreadable metadata: " + e.what());
-            }
-            return p;
-        }
-
-        std::string fmt(double v, int prec)
-        {
-            std::ostringstream os;
-            os << std::fixed << std::setprecision(prec) << v;
-            return os.str();
-        }
-
-        std::string duration(double s)
-        {
-            const long t = static_cast<long>(s + 0.5);
-            char b[32];
-            std::snprintf(b, sizeof(b), "%ld:%02ld", t / 60, t % 60);
-            return b;
         }
     }
 
@@ -339,111 +160,6 @@ namespace xrnn
         return v;
     }
 
-    std::string CharTrainer::meta_json() const
-    {
-        json j;
-        j["format"] = "xrnn-charlm";
-        j["config"] = config_to_json(config_);
-        j["vocab"] = corpus_.vocab.symbols();
-        j["data_hash"] = data_hash_;
-        j["data_bytes"] = corpus_.file_bytes;
-        j["step"] = step_;
-        j["chunk"] = chunk_;
-        j["epoch"] = epoch_;
-        j["elapsed"] = elapsed_;
-        j["best_val"] = best_val_;
-        j["best_step"] = best_step_;
-        j["optimizer_steps"] = opt_->steps();
-        j["rng_rnn_dropout"] = rng_to_json(model_->rnn().dropout_rng());
-        j["rng_head_dropout"] = rng_to_json(model_->dropout_rng());
-        const auto& s = model_->rnn().carried_state();
-        j["state_shape"] = s.h.size() ? std::vector<std::size_t>(s.h.shape().begin(), s.h.shape().end())
-                                      : std::vector<std::size_t>{};
-        return j.dump();
-    }
-
-    void CharTrainer::save(const std::string& path) const
-    {
-        Checkpoint c;
-        c.meta_json = meta_json();
-        auto& m = *model_; // unique_ptr: the model itself is not const here
-        c.tensors.emplace_back("params", flat_params(m));
-        c.tensors.emplace_back("adam_m", opt_->first_moment());
-        c.tensors.emplace_back("adam_v", opt_->second_moment());
-        if (ema_ && !ema_->values().empty()) // empty before the first step
-            c.tensors.emplace_back("ema_params", ema_->values());
-        const auto& s = model_->rnn().carried_state();
-        c.tensors.emplace_back("state_h", std::vector<float>(s.h.begin(), s.h.end()));
-        c.tensors.emplace_back("state_c", std::vector<float>(s.c.begin(), s.c.end()));
-        save_checkpoint(path, c);
-    }
-
-    std::unique_ptr<CharTrainer> CharTrainer::resume(const std::string& path, const TrainConfig& overrides)
-    {
-        ModelPart p = read_model_part(path);
-        TrainConfig c = p.config;
-        c.time_budget = overrides.time_budget;
-        c.steps = overrides.steps;
-        c.monitor_every = overrides.monitor_every;
-        if (!overrides.out.empty())
-            c.out = overrides.out;
-        if (!overrides.data.empty())
-            c.data = overrides.data;
-        auto t = std::make_unique<CharTrainer>(c);
-        try
-        {
-            const json& m = p.meta;
-            if (m.at("data_hash").get<std::uint64_t>() != t->data_hash_)
-                detail::fail("'" + c.data + "' is not the file checkpoint '" + path
-                             + "' was trained on (content differs); resume with the same data");
-            if (t->corpus_.vocab.symbols() != p.vocab.symbols())
-                detail::fail("vocabulary of '" + c.data + "' differs from the checkpoint's");
-            set_flat_params(*t->model_, p.ckpt.tensor("params"), path);
-            t->opt_->first_moment() = p.ckpt.tensor("adam_m");
-            t->opt_->second_moment() = p.ckpt.tensor("adam_v");
-            t->opt_->set_steps(m.at("optimizer_steps").get<std::uint64_t>());
-            if (t->ema_ && has_tensor(p.ckpt, "ema_params"))
-            {
-                const auto& avg = p.ckpt.tensor("ema_params");
-                if (avg.size() != p.ckpt.tensor("params").size())
-                    throw CheckpointError("xrnn: checkpoint '" + path + "' has a weight average of the wrong size");
-                t->ema_->set_values(avg);
-            }
-            t->step_ = m.at("step").get<std::uint64_t>();
-            t->chunk_ = m.at("chunk").get<std::uint64_t>();
-            t->epoch_ = m.at("epoch").get<std::uint64_t>();
-            t->elapsed_ = m.at("elapsed").get<double>();
-            t->best_val_ = m.at("best_val").get<double>();
-            t->best_step_ = m.at("best_step").get<std::uint64_t>();
-            rng_from_json(t->model_->rnn().dropout_rng(), m.at("rng_rnn_dropout"));
-            rng_from_json(t->model_->dropout_rng(), m.at("rng_head_dropout"));
-            const auto shape = m.at("state_shape").get<std::vector<std::size_t>>();
-            if (shape.size() == 3)
-            {
-                RecurrentState<float> s;
-                s.h = Tensor3<float>::from_shape({shape[0], shape[1], shape[2]});
-                const auto& h = p.ckpt.tensor("state_h");
-                const auto& cc = p.ckpt.tensor("state_c");
-                if (h.size() != s.h.size())
-                    throw CheckpointError("xrnn: checkpoint '" + path + "' has a hidden state of the wrong size");
-                std::copy(h.begin(), h.end(), s.h.begin());
-                if (!cc.empty())
-                {
-                    s.c = Tensor3<float>::from_shape({shape[0], shape[1], shape[2]});
-                    if (cc.size() != s.c.size())
-                        throw CheckpointError("xrnn: checkpoint '" + path + "' has a cell state of the wrong size");
-                    std::copy(cc.begin(), cc.end(), s.c.begin());
-                }
-                t->model_->rnn().set_carried_state(s);
-            }
-        }
-        catch (const json::exception& e)
-        {
-            throw CheckpointError("xrnn: checkpoint '" + path + "' has unreadable metadata: " + e.what());
-        }
-        return t;
-    }
-
     int CharTrainer::run(std::ostream& progress, const std::atomic<bool>& stop)
     {
         using clock = std::chrono::steady_clock;
@@ -464,11 +180,8 @@ namespace xrnn
         }
         std::ofstream log(log_path, std::ios::app);
         const std::size_t tokens_per_step = config_.batch_size * config_.seq_len;
-        progress << "xrnn-charlm: " << config_.cell << " " << config_.num_layers << "x" << config_.hidden_size
-                 << " (" << model_->num_parameters() << " parameters), vocab " << corpus_.vocab.size() << ", train "
-                 << corpus_.train.size() << " / val " << corpus_.val.size() << " chars, batch "
-                 << config_.batch_size << "x" << config_.seq_len << ", " << config_.threads << " threads"
-                 << (step_ > 0 ? ", resumed at step " + std::to_string(step_) : std::string()) << "\n";
+        progress << run_header(config_, model_->num_parameters(), corpus_.vocab.size(), corpus_.train.size(),
+                               corpus_.val.size(), step_);
 
         const double elapsed0 = elapsed_;
         const std::uint64_t step0 = step_;
@@ -493,23 +206,20 @@ namespace xrnn
                 best_step_ = step_;
             }
             elapsed_ = now_elapsed();
-            json rec{{"step", step_},
-                     {"seconds", std::round(elapsed_ * 1000) / 1000},
-                     {"train_loss", loss_n ? loss_sum / static_cast<double>(loss_n) : NAN},
-                     {"val_loss", val},
-                     {"val_bpc", val / std::log(2.0)},
-                     {"grad_norm", loss_n ? norm_sum / static_cast<double>(loss_n) : NAN},
-                     {"clip_fraction", clips_.clip_fraction_recent()},
-                     {"lr", opt_->current_lr()},
-                     {"epoch", epoch_}};
-            log << rec.dump() << "\n" << std::flush;
+            EvalRecord rec;
+            rec.step = step_;
+            rec.seconds = elapsed_;
+            rec.train_loss = loss_n ? loss_sum / static_cast<double>(loss_n) : NAN;
+            rec.val_loss = val;
+            rec.grad_norm = loss_n ? norm_sum / static_cast<double>(loss_n) : NAN;
+            rec.clip_fraction = clips_.clip_fraction_recent();
+            rec.lr = opt_->current_lr();
+            rec.epoch = epoch_;
+            log << metrics_record(rec) << "\n" << std::flush;
             save(last_path);
             if (best)
                 save(best_path);
-            progress << "\r\033[K" << "step " << step_ << "  " << duration(elapsed_) << "  train " << fmt(loss_n ? loss_sum / loss_n : NAN, 4)
-                     << "  val " << fmt(val, 4) << " (" << fmt(val / std::log(2.0), 3) << " bpc)"
-                     << (best ? "  best" : "") << (final ? "  [final]" : "") << "\n"
-                     << std::flush;
+            progress << eval_line(rec, best, final) << std::flush;
             loss_sum = norm_sum = 0;
             loss_n = 0;
         };
@@ -520,22 +230,15 @@ namespace xrnn
             {
                 elapsed_ = now_elapsed();
                 save(last_path);
-                progress << "\r\033[K" << "interrupted at step " << step_ << ": saved " << last_path
-                         << " (resume with --resume " << last_path << ")\n";
+                progress << interrupted_line(step_, last_path);
                 return 130;
             }
             const StepResult r = train_step();
             if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm))
             {
                 elapsed_ = now_elapsed();
-                progress << "\r\033[K" << "stopped: at step " << step_ + 1 << " the "
-                         << (!std::isfinite(r.loss) ? "loss" : "gradient norm") << " is not finite (loss "
-                         << r.loss << ", gradient norm " << r.grad_norm
-                         << "): training diverged. The update was not applied; "
-                         << (fs::exists(last_path) ? "the last good checkpoint is " + last_path
-                                                   : std::string("no checkpoint was written yet"))
-                         << ". Try a lower --lr (now " << config_.optimizer.lr << ") or --clip-norm (now "
-                         << config_.clip_norm << ").\n";
+                progress << diverged_line(step_ + 1, r.loss, r.grad_norm, fs::exists(last_path) ? last_path : "",
+                                          config_);
                 return 3;
             }
             loss_sum += r.loss;
@@ -543,10 +246,10 @@ namespace xrnn
             ++loss_n;
             if (r.monitor)
             {
-                log << "{\"type\":\"monitor\"," << monitor_json(*r.monitor).substr(1) << "\n" << std::flush;
+                log << monitor_record(*r.monitor) << "\n" << std::flush;
                 // a warning line when the diagnosis turns unhealthy or changes; the log has them all
                 if (r.monitor->diagnosis != FlowDiagnosis::healthy && r.monitor->diagnosis != last_diagnosis)
-                    progress << "\r\033[K" << "gradient monitor, step " << step_ << ": " << r.monitor->summary() << "\n";
+                    progress << monitor_warning(step_, *r.monitor);
                 last_diagnosis = r.monitor->diagnosis;
             }
             const auto now = clock::now();
@@ -555,7 +258,7 @@ namespace xrnn
                 last_print = now;
                 const double run_s = std::chrono::duration<double>(now - t0).count();
                 const double tps = static_cast<double>((step_ - step0) * tokens_per_step) / run_s;
-                double eta = 0;
+                double eta = -1; // no run length: no ETA
                 if (config_.time_budget > 0)
                     eta = config_.time_budget - now_elapsed();
                 if (config_.steps > 0)
@@ -563,41 +266,16 @@ namespace xrnn
                     const double by_steps = static_cast<double>(config_.steps - step_) * run_s / static_cast<double>(step_ - step0);
                     eta = config_.time_budget > 0 ? std::min(eta, by_steps) : by_steps;
                 }
-                progress << "\r\033[K" << "step " << step_ << "  " << fmt(tps, 0) << " tok/s  train "
-                         << fmt(r.loss, 4) << "  val " << (last_val > 0 ? fmt(last_val, 4) : std::string("-"))
-                         << "  |g| " << fmt(r.grad_norm, 2)
-                         << ((config_.time_budget > 0 || config_.steps > 0) ? "  ETA " + duration(std::max(0.0, eta)) : std::string())
-                         << std::flush;
+                if (config_.time_budget > 0 || config_.steps > 0)
+                    eta = std::max(0.0, eta);
+                progress << progress_line(step_, tps, r.loss, last_val, r.grad_norm, eta) << std::flush;
             }
             if (step_ % config_.eval_every == 0)
                 eval_and_save(false);
         }
         if (loss_n > 0 || step_ == step0)
             eval_and_save(true);
-        progress << "best val " << fmt(best_val_, 4) << " nats/char at step " << best_step_ << "; checkpoints in "
-                 << config_.out << "\n";
+        progress << summary_line(best_val_, best_step_, config_.out);
         return 0;
-    }
-
-    LoadedCharModel load_char_model(const std::string& path, bool raw)
-    {
-        ModelPart p = read_model_part(path);
-        LoadedCharModel m;
-        m.config = p.config;
-        m.vocab = p.vocab;
-        try
-        {
-            m.step = p.meta.at("step").get<std::uint64_t>();
-        }
-        catch (const json::exception& e)
-        {
-            throw CheckpointError("xrnn: checkpoint '" + path + "' has unreadable metadata: " + e.what());
-        }
-        m.model = std::make_unique<CharModel<float>>(model_config(p.config, p.vocab.size()), init_config(p.config));
-        // the weights validation measured: the average when the run kept one
-        const bool averaged = !raw && has_tensor(p.ckpt, "ema_params");
-        set_flat_params(*m.model, p.ckpt.tensor(averaged ? "ema_params" : "params"), path);
-        m.averaged = averaged;
-        return m;
     }
 }
