@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <utility>
 
 namespace xrnn
 {
@@ -16,46 +17,47 @@ namespace xrnn
 
     namespace
     {
-        json rng_to_json(const Rng& r)
+        // Tensor names. Format 1 (before named tensors) had "params" (flat, in spans order),
+        // "adam_m" / "adam_v" whatever the optimizer, and the step count and RNG states in the
+        // metadata; those still load.
+        constexpr const char* kParams = "params.";        // + embedding.weight, head.*, rnn.weight_ih_l0, ...
+        constexpr const char* kAverage = "ema_params";    // flat, in spans order, as WeightAverage keeps it
+        constexpr const char* kRnnDropout = "rng.rnn_dropout";
+        constexpr const char* kHeadDropout = "rng.head_dropout";
+
+        void put_model_params(Checkpoint& c, CharModel<float>& m)
         {
-            const auto s = r.state();
-            return json{{"s", s.s}, {"spare", s.spare}, {"has_spare", s.has_spare}};
+            put_params(c, kParams, m.own_params());
+            put_params(c, std::string(kParams) + "rnn.", m.rnn().params());
         }
-        void rng_from_json(Rng& r, const json& j)
+        void get_model_params(const Checkpoint& c, CharModel<float>& m)
         {
+            if (c.has("params")) // format 1
+                return get_span_values(c, "params", m.spans());
+            get_params(c, kParams, m.own_params());
+            get_params(c, std::string(kParams) + "rnn.", m.rnn().params());
+        }
+
+        void get_optimizer_state(const Checkpoint& c, const nlohmann::json& meta, Optimizer<float>& opt)
+        {
+            if (get_optimizer(c, opt))
+                return;
+            opt.first_moment() = c.tensor("adam_m"); // format 1
+            opt.second_moment() = c.tensor("adam_v");
+            opt.set_steps(meta.at("optimizer_steps").get<std::uint64_t>());
+        }
+
+        void get_rng_state(const Checkpoint& c, const nlohmann::json& meta, const char* name, const char* old_key,
+                           Rng& r)
+        {
+            if (c.has(name))
+                return get_rng(c, name, r);
+            const json& j = meta.at(old_key); // format 1
             Rng::State s;
             j.at("s").get_to(s.s);
             j.at("spare").get_to(s.spare);
             j.at("has_spare").get_to(s.has_spare);
             r.set_state(s);
-        }
-
-        std::vector<float> flat_params(CharModel<float>& m)
-        {
-            std::vector<float> v;
-            for (const auto& s : m.spans())
-                v.insert(v.end(), s.values, s.values + s.size);
-            return v;
-        }
-
-        void set_flat_params(CharModel<float>& m, const std::vector<float>& v, const std::string& path)
-        {
-            const std::size_t n = total_size(m.spans());
-            if (v.size() != n)
-                throw CheckpointError("xrnn: checkpoint '" + path + "' has " + std::to_string(v.size())
-                                      + " parameters but its configuration needs " + std::to_string(n));
-            std::size_t off = 0;
-            for (const auto& s : m.spans())
-            {
-                std::copy(v.begin() + static_cast<std::ptrdiff_t>(off),
-                          v.begin() + static_cast<std::ptrdiff_t>(off + s.size), s.values);
-                off += s.size;
-            }
-        }
-
-        bool has_tensor(const Checkpoint& c, const std::string& name)
-        {
-            return std::any_of(c.tensors.begin(), c.tensors.end(), [&](const auto& t) { return t.first == name; });
         }
 
         // The model part of a checkpoint: config, vocabulary, parameters.
@@ -99,9 +101,6 @@ namespace xrnn
         j["elapsed"] = elapsed_;
         j["best_val"] = best_val_;
         j["best_step"] = best_step_;
-        j["optimizer_steps"] = opt_->steps();
-        j["rng_rnn_dropout"] = rng_to_json(model_->rnn().dropout_rng());
-        j["rng_head_dropout"] = rng_to_json(model_->dropout_rng());
         const auto& s = model_->rnn().carried_state();
         j["state_shape"] = s.h.size() ? std::vector<std::size_t>(s.h.shape().begin(), s.h.shape().end())
                                       : std::vector<std::size_t>{};
@@ -112,12 +111,12 @@ namespace xrnn
     {
         Checkpoint c;
         c.meta_json = meta_json();
-        auto& m = *model_; // unique_ptr: the model itself is not const here
-        c.tensors.emplace_back("params", flat_params(m));
-        c.tensors.emplace_back("adam_m", opt_->first_moment());
-        c.tensors.emplace_back("adam_v", opt_->second_moment());
+        put_model_params(c, *model_); // unique_ptr: the model itself is not const here
+        put_optimizer(c, *opt_);
         if (ema_ && !ema_->values().empty()) // empty before the first step
-            c.tensors.emplace_back("ema_params", ema_->values());
+            c.tensors.emplace_back(kAverage, ema_->values());
+        put_rng(c, kRnnDropout, model_->rnn().dropout_rng());
+        put_rng(c, kHeadDropout, model_->dropout_rng());
         const auto& s = model_->rnn().carried_state();
         c.tensors.emplace_back("state_h", std::vector<float>(s.h.begin(), s.h.end()));
         c.tensors.emplace_back("state_c", std::vector<float>(s.c.begin(), s.c.end()));
@@ -137,16 +136,14 @@ namespace xrnn
                              + "' was trained on (content differs); resume with the same data");
             if (t->corpus_.vocab.symbols() != p.vocab.symbols())
                 detail::fail("vocabulary of '" + c.data + "' differs from the checkpoint's");
-            set_flat_params(*t->model_, p.ckpt.tensor("params"), path);
-            t->opt_->first_moment() = p.ckpt.tensor("adam_m");
-            t->opt_->second_moment() = p.ckpt.tensor("adam_v");
-            t->opt_->set_steps(m.at("optimizer_steps").get<std::uint64_t>());
-            if (t->ema_ && has_tensor(p.ckpt, "ema_params"))
+            get_model_params(p.ckpt, *t->model_);
+            get_optimizer_state(p.ckpt, m, *t->opt_);
+            if (t->ema_ && p.ckpt.has(kAverage))
             {
-                const auto& avg = p.ckpt.tensor("ema_params");
-                if (avg.size() != p.ckpt.tensor("params").size())
+                auto avg = p.ckpt.tensor(kAverage);
+                if (avg.size() != t->model_->num_parameters())
                     throw CheckpointError("xrnn: checkpoint '" + path + "' has a weight average of the wrong size");
-                t->ema_->set_values(avg);
+                t->ema_->set_values(std::move(avg));
             }
             t->step_ = m.at("step").get<std::uint64_t>();
             t->chunk_ = m.at("chunk").get<std::uint64_t>();
@@ -154,15 +151,15 @@ namespace xrnn
             t->elapsed_ = m.at("elapsed").get<double>();
             t->best_val_ = m.at("best_val").get<double>();
             t->best_step_ = m.at("best_step").get<std::uint64_t>();
-            rng_from_json(t->model_->rnn().dropout_rng(), m.at("rng_rnn_dropout"));
-            rng_from_json(t->model_->dropout_rng(), m.at("rng_head_dropout"));
+            get_rng_state(p.ckpt, m, kRnnDropout, "rng_rnn_dropout", t->model_->rnn().dropout_rng());
+            get_rng_state(p.ckpt, m, kHeadDropout, "rng_head_dropout", t->model_->dropout_rng());
             const auto shape = m.at("state_shape").get<std::vector<std::size_t>>();
             if (shape.size() == 3)
             {
                 RecurrentState<float> s;
                 s.h = Tensor3<float>::from_shape({shape[0], shape[1], shape[2]});
-                const auto& h = p.ckpt.tensor("state_h");
-                const auto& cc = p.ckpt.tensor("state_c");
+                const auto h = p.ckpt.tensor("state_h");
+                const auto cc = p.ckpt.tensor("state_c");
                 if (h.size() != s.h.size())
                     throw CheckpointError("xrnn: checkpoint '" + path + "' has a hidden state of the wrong size");
                 std::copy(h.begin(), h.end(), s.h.begin());
@@ -199,8 +196,11 @@ namespace xrnn
         }
         m.model = std::make_unique<CharModel<float>>(model_config(p.config, p.vocab.size()), init_config(p.config));
         // the weights validation measured: the average when the run kept one
-        const bool averaged = !raw && has_tensor(p.ckpt, "ema_params");
-        set_flat_params(*m.model, p.ckpt.tensor(averaged ? "ema_params" : "params"), path);
+        const bool averaged = !raw && p.ckpt.has(kAverage);
+        if (averaged)
+            get_span_values(p.ckpt, kAverage, m.model->spans());
+        else
+            get_model_params(p.ckpt, *m.model);
         m.averaged = averaged;
         return m;
     }

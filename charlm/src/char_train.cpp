@@ -4,6 +4,7 @@
 #include "xrnn/blas.hpp"
 #include "xrnn/charlm/train_report.hpp"
 #include "xrnn/check.hpp"
+#include "xrnn/checkpoint.hpp" // fnv1a
 
 #include <algorithm>
 #include <chrono>
@@ -15,20 +16,6 @@
 namespace xrnn
 {
     namespace fs = std::filesystem;
-
-    namespace
-    {
-        std::uint64_t fnv1a(const std::string& s)
-        {
-            std::uint64_t h = 1469598103934665603ull;
-            for (unsigned char c : s)
-            {
-                h ^= c;
-                h *= 1099511628211ull;
-            }
-            return h;
-        }
-    }
 
     // ---------------------------------------------------------------------------------------
 

@@ -158,6 +158,8 @@ namespace xrnn
         // State for checkpoints: the step count and the moment buffers (float).
         std::vector<float>& first_moment() { return m_; }
         std::vector<float>& second_moment() { return v_; }
+        const std::vector<float>& first_moment() const { return m_; }
+        const std::vector<float>& second_moment() const { return v_; }
         void set_steps(std::uint64_t t) { t_ = t; }
 
     private:

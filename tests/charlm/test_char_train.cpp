@@ -2,6 +2,7 @@
 // the whole split, and the bad inputs (divergence, Ctrl-C, missing/short/empty files, folders).
 #include "xrnn/charlm/char_checkpoint.hpp"
 #include "xrnn/charlm/char_train.hpp"
+#include "xrnn/checkpoint.hpp"
 #include "xrnn/charlm/sampler.hpp"
 
 #include <doctest/doctest.h>
@@ -363,4 +364,42 @@ TEST_CASE("resume: the run-length, eval_every, monitor_every and out overrides r
     }
     CHECK(eval_steps == std::vector<std::string>{"6,", "9,", "10"});    // every 3 steps, then the end
     CHECK(monitor_steps == std::vector<std::string>{"6,", "8,", "10"}); // every 2 steps
+}
+
+TEST_CASE("a format-1 checkpoint (flat params, adam_m / adam_v, RNG states in the metadata) loads and resumes exactly")
+{
+    // tests/fixtures/charlm_v1.ckpt: written before named tensors by
+    //   xrnn-charlm train --data <the first 3000 bytes of tinyshakespeare> --steps 6 --eval-every 6
+    //     --hidden-size 16 --num-layers 2 --embed-size 8 --batch-size 4 --seq-len 8 --dropout 0.1
+    //     --ema 0.9 --threads 1
+    const std::string fixture = std::string(XRNN_FIXTURES) + "/charlm_v1.ckpt";
+    xrnn::ResumeOverrides over;
+    over.data = text_file(3000);
+    over.out = tmp("v1");
+    auto resumed = xrnn::CharTrainer::resume(fixture, over);
+    REQUIRE(resumed->step() == 6);
+    xrnn::CharTrainer fresh(resumed->config()); // the same run, uninterrupted
+    losses(fresh, 6);
+    CHECK(fresh.evaluate() == resumed->evaluate()); // the weight average came back too
+    CHECK(losses(fresh, 8) == losses(*resumed, 8)); // and the moments, the stream position, the RNGs
+    auto averaged = xrnn::load_char_model(fixture), raw = xrnn::load_char_model(fixture, true);
+    CHECK(averaged.averaged);
+    CHECK(averaged.step == 6);
+    CHECK(!raw.averaged);
+}
+
+TEST_CASE("optimizer state is saved under the optimizer's name")
+{
+    auto c = small("optname");
+    c.optimizer.kind = xrnn::OptimizerKind::sgd;
+    c.optimizer.lr = 0.1;
+    xrnn::CharTrainer t(c);
+    losses(t, 3);
+    std::filesystem::create_directories(c.out);
+    t.save(c.out + "/x.ckpt");
+    const auto ck = xrnn::load_checkpoint(c.out + "/x.ckpt");
+    CHECK(ck.has("optimizer.sgd.m"));
+    CHECK(!ck.has("adam_m"));
+    auto r = xrnn::CharTrainer::resume(c.out + "/x.ckpt", xrnn::ResumeOverrides{});
+    CHECK(losses(*r, 3) == losses(t, 3));
 }
