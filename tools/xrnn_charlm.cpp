@@ -10,7 +10,10 @@
 
 #include "cli_checks.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <iterator>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -23,6 +26,50 @@ namespace
 {
     std::atomic<bool> g_stop{false};
     extern "C" void on_sigint(int) { g_stop.store(true); }
+
+    // The library's errors name TrainConfig / OptimizerConfig fields (batch_size); the user typed
+    // flags. Fields whose flag is not the field's own name with dashes are not listed here.
+    constexpr const char* kFlaggedFields[] = {
+        "batch_size", "clip_norm", "clip_value", "dropout", "embed_size", "eval_every", "forget_bias",
+        "hidden_size", "lr", "lr_decay", "lr_decay_every", "lr_decay_start", "lr_decay_steps", "lr_min",
+        "monitor_every", "num_layers", "out", "recurrent_activation", "seq_len", "threads", "time_budget",
+        "weight_decay", "weight_drop",
+    };
+
+    // Rewrites every whole-word field name of kFlaggedFields in a library error as its flag
+    // (forget_bias -> --forget-bias), leaving text in single quotes (paths, names) alone.
+    std::string with_flags(const std::string& message)
+    {
+        auto word_char = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-'; };
+        std::string out;
+        bool quoted = false;
+        for (std::size_t i = 0; i < message.size();)
+        {
+            if (message[i] == '\'')
+                quoted = !quoted;
+            if (quoted || !word_char(message[i]) || (i > 0 && word_char(message[i - 1])))
+            {
+                out += message[i++];
+                continue;
+            }
+            std::size_t end = i;
+            while (end < message.size() && word_char(message[end]))
+                ++end;
+            const std::string word = message.substr(i, end - i);
+            const bool field = std::find(std::begin(kFlaggedFields), std::end(kFlaggedFields), word)
+                               != std::end(kFlaggedFields);
+            if (field)
+            {
+                out += "--";
+                for (char ch : word)
+                    out += ch == '_' ? '-' : ch;
+            }
+            else
+                out += word;
+            i = end;
+        }
+        return out;
+    }
 }
 
 int main(int argc, char** argv)
@@ -154,7 +201,7 @@ int main(int argc, char** argv)
     }
     catch (const std::exception& e)
     {
-        std::cerr << "error: " << e.what() << "\n";
+        std::cerr << "error: " << with_flags(e.what()) << "\n";
         return 2;
     }
     return 0;

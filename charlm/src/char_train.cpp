@@ -21,13 +21,13 @@ namespace xrnn
 
     CharTrainer::CharTrainer(const TrainConfig& config) : config_(config)
     {
-        XRNN_CHECK(config.batch_size > 0, "--batch-size must be > 0");
-        XRNN_CHECK(config.seq_len > 0, "--seq-len must be > 0");
-        XRNN_CHECK(config.eval_every > 0, "--eval-every must be > 0");
-        XRNN_CHECK(config.eval_batch > 0, "eval batch must be > 0");
-        XRNN_CHECK(config.threads >= 1, "--threads must be >= 1");
-        XRNN_CHECK(config.clip_norm >= 0 && config.clip_value >= 0, "clip thresholds must be >= 0 (0 = off)");
-        XRNN_CHECK(config.time_budget >= 0, "--time-budget must be >= 0");
+        XRNN_CHECK(config.batch_size > 0, "batch_size must be > 0");
+        XRNN_CHECK(config.seq_len > 0, "seq_len must be > 0");
+        XRNN_CHECK(config.eval_every > 0, "eval_every must be > 0");
+        XRNN_CHECK(config.eval_batch > 0, "eval_batch must be > 0");
+        XRNN_CHECK(config.threads >= 1, "threads must be >= 1");
+        XRNN_CHECK(config.clip_norm >= 0 && config.clip_value >= 0, "clip_norm and clip_value must be >= 0 (0 = off)");
+        XRNN_CHECK(config.time_budget >= 0, "time_budget must be >= 0");
         blas::set_threads(config.threads);
         const std::string text = read_file(config.data);
         XRNN_CHECK(!text.empty(), "'" + config.data + "' is empty: there is nothing to train on");
@@ -161,7 +161,7 @@ namespace xrnn
             std::ofstream t(probe);
             if (!t)
                 detail::fail("cannot write to output folder '" + config_.out + "'"
-                             + (ec ? ": " + ec.message() : std::string()) + "; choose another with --out");
+                             + (ec ? ": " + ec.message() : std::string()) + "; choose another folder for out");
             t.close();
             fs::remove(probe, ec);
         }

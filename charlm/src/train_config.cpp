@@ -46,7 +46,7 @@ namespace xrnn
         i.recurrent = recurrent_init_from_name(c.init);
         if (c.forget_bias != 0.0)
         {
-            XRNN_CHECK(c.cell == "lstm", "--forget-bias applies to lstm cells only");
+            XRNN_CHECK(c.cell == "lstm", "forget_bias applies to lstm cells only");
             i.forget_bias = c.forget_bias;
         }
         return i;
