@@ -23,13 +23,14 @@ namespace
     std::atomic<bool> g_stop{false};
     extern "C" void on_sigint(int) { g_stop.store(true); }
 
-    // The library's errors name TrainConfig / OptimizerConfig fields (batch_size); the user typed
-    // flags. Fields whose flag is not the field's own name with dashes are not listed here.
+    // The library's errors and advice name TrainConfig / OptimizerConfig fields (batch_size) and
+    // CharTrainer::resume; the user typed flags. Fields whose flag is not the field's own name
+    // with dashes are not listed here.
     constexpr const char* kFlaggedFields[] = {
         "batch_size", "clip_norm", "clip_value", "dropout", "embed_size", "eval_every", "forget_bias",
         "hidden_size", "lr", "lr_decay", "lr_decay_every", "lr_decay_start", "lr_decay_steps", "lr_min",
-        "monitor_every", "num_layers", "out", "recurrent_activation", "seq_len", "threads", "time_budget",
-        "weight_decay", "weight_drop",
+        "monitor_every", "num_layers", "out", "recurrent_activation", "resume", "seq_len", "threads",
+        "time_budget", "weight_decay", "weight_drop",
     };
 
     // Rewrites every whole-word field name of kFlaggedFields in a library error as its flag
@@ -153,7 +154,7 @@ int main(int argc, char** argv)
             auto trainer = xrnn::start_training(tc, resume, overrides);
             std::signal(SIGINT, on_sigint);
             std::signal(SIGTERM, on_sigint);
-            return trainer->run(std::cerr, g_stop);
+            return trainer->run(std::cerr, g_stop, with_flags);
         }
         if (*sample)
         {

@@ -84,7 +84,6 @@ namespace xrnn
             }
             return p;
         }
-
     }
 
     std::string CharTrainer::meta_json() const

@@ -147,7 +147,7 @@ namespace xrnn
         return v;
     }
 
-    int CharTrainer::run(std::ostream& progress, const std::atomic<bool>& stop)
+    int CharTrainer::run(std::ostream& progress, const std::atomic<bool>& stop, const FieldNames& names)
     {
         using clock = std::chrono::steady_clock;
         std::error_code ec;
@@ -217,7 +217,7 @@ namespace xrnn
             {
                 elapsed_ = now_elapsed();
                 save(last_path);
-                progress << interrupted_line(step_, last_path);
+                progress << interrupted_line(step_, last_path, names);
                 return 130;
             }
             const StepResult r = train_step();
@@ -225,7 +225,7 @@ namespace xrnn
             {
                 elapsed_ = now_elapsed();
                 progress << diverged_line(step_ + 1, r.loss, r.grad_norm, fs::exists(last_path) ? last_path : "",
-                                          config_);
+                                          config_, names);
                 return 3;
             }
             loss_sum += r.loss;

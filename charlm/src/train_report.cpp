@@ -29,6 +29,8 @@ namespace xrnn
             std::snprintf(b, sizeof(b), "%ld:%02ld", t / 60, t % 60);
             return b;
         }
+
+        std::string named(const FieldNames& names, const std::string& field) { return names ? names(field) : field; }
     }
 
     std::string metrics_record(const EvalRecord& r)
@@ -86,14 +88,14 @@ namespace xrnn
                + "\n";
     }
 
-    std::string interrupted_line(std::uint64_t step, const std::string& last_path)
+    std::string interrupted_line(std::uint64_t step, const std::string& last_path, const FieldNames& names)
     {
         return kReplaceLine + std::string("interrupted at step ") + std::to_string(step) + ": saved " + last_path
-               + " (resume with --resume " + last_path + ")\n";
+               + " (continue with " + named(names, "resume") + " " + last_path + ")\n";
     }
 
     std::string diverged_line(std::uint64_t step, double loss, double grad_norm, const std::string& last_good,
-                              const TrainConfig& c)
+                              const TrainConfig& c, const FieldNames& names)
     {
         std::ostringstream os;
         os << kReplaceLine << "stopped: at step " << step << " the " << (!std::isfinite(loss) ? "loss" : "gradient norm")
@@ -101,7 +103,8 @@ namespace xrnn
            << "): training diverged. The update was not applied; "
            << (!last_good.empty() ? "the last good checkpoint is " + last_good
                                   : std::string("no checkpoint was written yet"))
-           << ". Try a lower --lr (now " << c.optimizer.lr << ") or --clip-norm (now " << c.clip_norm << ").\n";
+           << ". Try a lower " << named(names, "lr") << " (now " << c.optimizer.lr << ") or "
+           << named(names, "clip_norm") << " (now " << c.clip_norm << ").\n";
         return os.str();
     }
 

@@ -12,6 +12,7 @@
 #include "xrnn/charlm/char_corpus.hpp"
 #include "xrnn/charlm/char_model.hpp"
 #include "xrnn/charlm/train_config.hpp"
+#include "xrnn/charlm/train_report.hpp"
 #include "xrnn/clip.hpp"
 #include "xrnn/grad_monitor.hpp"
 #include "xrnn/optimizer.hpp"
@@ -57,8 +58,9 @@ namespace xrnn
 
         // The whole loop. Writes progress to `progress`, metrics to <out>/metrics.jsonl,
         // checkpoints to <out>/last.ckpt and <out>/best.ckpt. Returns 0 when done, 130 when
-        // `stop` was raised (after saving), 3 when the loss became non-finite.
-        int run(std::ostream& progress, const std::atomic<bool>& stop);
+        // `stop` was raised (after saving), 3 when the loss became non-finite. `names`: how the
+        // advice in those lines names config fields (train_report.hpp).
+        int run(std::ostream& progress, const std::atomic<bool>& stop, const FieldNames& names = {});
 
     private:
         std::string meta_json() const;

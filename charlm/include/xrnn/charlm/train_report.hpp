@@ -11,10 +11,16 @@
 #include "xrnn/grad_monitor.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace xrnn
 {
+    // How advice in a terminal line names a config field or operation ("try a lower lr"): empty =
+    // by its own name; xrnn-charlm passes its flags (lr -> --lr, resume -> --resume), as it does
+    // for errors.
+    using FieldNames = std::function<std::string(const std::string& field)>;
+
     // One evaluation: the metrics.jsonl record and the terminal line.
     struct EvalRecord
     {
@@ -38,10 +44,10 @@ namespace xrnn
     std::string progress_line(std::uint64_t step, double tokens_per_s, double train_loss, double last_val,
                               double grad_norm, double eta);
     std::string monitor_warning(std::uint64_t step, const MonitorReport& report);
-    std::string interrupted_line(std::uint64_t step, const std::string& last_path);
+    std::string interrupted_line(std::uint64_t step, const std::string& last_path, const FieldNames& names);
     // last_good: the last checkpoint, empty when none was written yet
     std::string diverged_line(std::uint64_t step, double loss, double grad_norm, const std::string& last_good,
-                              const TrainConfig& c);
+                              const TrainConfig& c, const FieldNames& names);
     std::string summary_line(double best_val, std::uint64_t best_step, const std::string& out);
 }
 
