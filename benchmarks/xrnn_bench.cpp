@@ -5,11 +5,11 @@
 // --sgemm-peak also times a large square sgemm with the same threads (the machine's measured
 // sgemm rate) and prints the step's GEMM rate as a fraction of it.
 #include <xrnn/blas.hpp>
-#include <xrnn/char_model.hpp>
+#include <xrnn/charlm/char_model.hpp>
 #include <xrnn/clip.hpp>
 #include <xrnn/grad_monitor.hpp>
 #include <xrnn/optimizer.hpp>
-#include <xrnn/sampler.hpp>
+#include <xrnn/charlm/sampler.hpp>
 
 #include <CLI/CLI.hpp>
 

@@ -13,17 +13,6 @@ namespace xrnn
     {
         constexpr char kMagic[8] = {'X', 'R', 'N', 'N', 'C', 'K', 'P', 'T'};
 
-        std::uint64_t fnv1a(const unsigned char* p, std::size_t n)
-        {
-            std::uint64_t h = 1469598103934665603ull;
-            for (std::size_t i = 0; i < n; ++i)
-            {
-                h ^= p[i];
-                h *= 1099511628211ull;
-            }
-            return h;
-        }
-
         template <class V>
         void put(std::string& out, V v)
         {
@@ -65,14 +54,83 @@ namespace xrnn
         };
 
         std::string errno_text() { return std::strerror(errno); }
+
+        std::string where(const Checkpoint& c) { return c.path.empty() ? "checkpoint" : "checkpoint '" + c.path + "'"; }
+
+        bool known(std::uint32_t dtype) { return dtype <= static_cast<std::uint32_t>(DType::uint64); }
     }
 
-    const std::vector<float>& Checkpoint::tensor(const std::string& name) const
+    std::uint64_t fnv1a(const void* data, std::size_t n)
+    {
+        const auto* p = static_cast<const unsigned char*>(data);
+        std::uint64_t h = 1469598103934665603ull;
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            h ^= p[i];
+            h *= 1099511628211ull;
+        }
+        return h;
+    }
+
+    std::string dtype_name(DType d)
+    {
+        return d == DType::float32 ? "float32" : (d == DType::float64 ? "float64" : "uint64");
+    }
+    std::size_t dtype_size(DType d) { return d == DType::float32 ? 4 : 8; }
+
+    bool Checkpoint::has(const std::string& name) const
     {
         for (const auto& t : tensors)
             if (t.first == name)
-                return t.second;
-        throw CheckpointError("xrnn: checkpoint has no tensor '" + name + "'");
+                return true;
+        return false;
+    }
+
+    template <class T>
+    std::vector<T> Checkpoint::tensor(const std::string& name) const
+    {
+        for (const auto& [n, t] : tensors)
+            if (n == name)
+            {
+                if (t.dtype != dtype_of<T>())
+                    throw CheckpointError("xrnn: " + where(*this) + " holds tensor '" + name + "' as "
+                                          + dtype_name(t.dtype) + "; it was asked for as " + dtype_name(dtype_of<T>()));
+                std::vector<T> v(t.size());
+                if (!v.empty())
+                    std::memcpy(v.data(), t.bytes.data(), t.bytes.size());
+                return v;
+            }
+        throw CheckpointError("xrnn: " + where(*this) + " has no tensor '" + name + "'");
+    }
+    template std::vector<float> Checkpoint::tensor<float>(const std::string&) const;
+    template std::vector<double> Checkpoint::tensor<double>(const std::string&) const;
+    template std::vector<std::uint64_t> Checkpoint::tensor<std::uint64_t>(const std::string&) const;
+
+    void put_rng(Checkpoint& c, const std::string& name, const Rng& rng)
+    {
+        const Rng::State s = rng.state();
+        std::uint64_t spare;
+        std::memcpy(&spare, &s.spare, sizeof(spare)); // the double's bits: exact
+        c.tensors.emplace_back(name, std::vector<std::uint64_t>{s.s[0], s.s[1], s.s[2], s.s[3], spare, s.has_spare});
+    }
+
+    void get_rng(const Checkpoint& c, const std::string& name, Rng& rng)
+    {
+        const auto w = c.tensor<std::uint64_t>(name);
+        if (w.size() != 6)
+            detail::checkpoint_size_mismatch(c, name, w.size(), 6);
+        Rng::State s;
+        s.s = {w[0], w[1], w[2], w[3]};
+        std::memcpy(&s.spare, &w[4], sizeof(s.spare));
+        s.has_spare = w[5] != 0;
+        rng.set_state(s);
+    }
+
+    void detail::checkpoint_size_mismatch(const Checkpoint& c, const std::string& name, std::size_t has,
+                                          std::size_t needs)
+    {
+        throw CheckpointError("xrnn: " + where(c) + " has " + std::to_string(has) + " values in tensor '" + name
+                              + "' but the model needs " + std::to_string(needs));
     }
 
     void save_checkpoint(const std::string& path, const Checkpoint& ckpt)
@@ -86,9 +144,9 @@ namespace xrnn
         {
             put(out, static_cast<std::uint32_t>(name.size()));
             out += name;
+            put(out, static_cast<std::uint32_t>(data.dtype));
             put(out, static_cast<std::uint64_t>(data.size()));
-            if (!data.empty())
-                out.append(reinterpret_cast<const char*>(data.data()), data.size() * sizeof(float));
+            out += data.bytes;
         }
         put(out, fnv1a(reinterpret_cast<const unsigned char*>(out.data()), out.size()));
 
@@ -144,9 +202,9 @@ namespace xrnn
             throw CheckpointError("xrnn: '" + path + "' is not an xrnn checkpoint (bad magic number)");
         Reader r{buf, sizeof(kMagic), path};
         const auto version = r.get<std::uint32_t>("the header");
-        if (version != kCheckpointVersion)
+        if (version < 1 || version > kCheckpointVersion)
             throw CheckpointError("xrnn: checkpoint '" + path + "' has format version " + std::to_string(version)
-                                  + "; this build reads version " + std::to_string(kCheckpointVersion));
+                                  + "; this build reads version 1 to " + std::to_string(kCheckpointVersion));
         // verify the checksum before trusting any length field further
         if (buf.size() < r.pos + sizeof(std::uint64_t))
             r.truncated("the header");
@@ -156,6 +214,7 @@ namespace xrnn
         const bool checksum_ok = fnv1a(reinterpret_cast<const unsigned char*>(buf.data()), body) == stored;
 
         Checkpoint c;
+        c.path = path;
         try
         {
             const std::string body_view = buf.substr(0, body);
@@ -165,13 +224,20 @@ namespace xrnn
             for (std::uint32_t i = 0; i < count; ++i)
             {
                 std::string name = br.bytes(br.get<std::uint32_t>("a tensor name length"), "a tensor name");
+                TensorData data; // version 1: float32, no dtype field
+                if (version >= 2)
+                {
+                    const auto dtype = br.get<std::uint32_t>("a tensor dtype");
+                    if (!known(dtype))
+                        throw CheckpointError("xrnn: checkpoint '" + path + "' stores tensor '" + name
+                                              + "' with unknown dtype " + std::to_string(dtype)
+                                              + "; valid: 0 float32, 1 float64, 2 uint64");
+                    data.dtype = static_cast<DType>(dtype);
+                }
                 const auto k = br.get<std::uint64_t>("a tensor length");
-                if (k > (body_view.size() - br.pos) / sizeof(float))
+                if (k > (body_view.size() - br.pos) / dtype_size(data.dtype))
                     br.truncated(("tensor '" + name + "'").c_str());
-                std::vector<float> data(k);
-                if (k > 0) // memcpy from/to null is undefined even for 0 bytes
-                    std::memcpy(data.data(), body_view.data() + br.pos, k * sizeof(float));
-                br.pos += k * sizeof(float);
+                data.bytes = br.bytes(k * dtype_size(data.dtype), "a tensor");
                 c.tensors.emplace_back(std::move(name), std::move(data));
             }
             if (br.pos != body_view.size())

@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 sh scripts/deps.sh
 
 echo "== release build, -Wall -Wextra -Werror"
-[ -d build ] || meson setup build -Dwerror=true
+# build/ may exist already, configured by a command that does not ask for -Werror (the
+# benchmark scripts' plain `meson setup build`): turn it on there too, or this would not check it.
+if [ -d build ]; then meson configure build -Dwerror=true; else meson setup build -Dwerror=true; fi
 meson compile -C build
 meson test -C build --print-errorlogs
 

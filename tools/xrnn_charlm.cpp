@@ -1,19 +1,19 @@
 // tools/xrnn_charlm.cpp -- xrnn-charlm: train, sample and evaluate character-level language
-// models (a thin CLI over char_train.hpp and sampler.hpp).
-#include <xrnn/blas.hpp>
-#include <xrnn/char_train.hpp>
-#include <xrnn/checkpoint.hpp>
-#include <xrnn/sampler.hpp>
+// models. Only the flags: the work is the char-LM wing's (xrnn/charlm/commands.hpp).
+#include <xrnn/charlm/commands.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include "cli_checks.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <iterator>
 
 using xrnn_cli::above_zero;
 using xrnn_cli::at_least_one;
@@ -22,6 +22,51 @@ namespace
 {
     std::atomic<bool> g_stop{false};
     extern "C" void on_sigint(int) { g_stop.store(true); }
+
+    // The library's errors and advice name TrainConfig / OptimizerConfig fields (batch_size) and
+    // CharTrainer::resume; the user typed flags. Fields whose flag is not the field's own name
+    // with dashes are not listed here.
+    constexpr const char* kFlaggedFields[] = {
+        "batch_size", "clip_norm", "clip_value", "dropout", "embed_size", "eval_every", "forget_bias",
+        "hidden_size", "lr", "lr_decay", "lr_decay_every", "lr_decay_start", "lr_decay_steps", "lr_min",
+        "monitor_every", "num_layers", "out", "recurrent_activation", "resume", "seq_len", "threads",
+        "time_budget", "weight_decay", "weight_drop",
+    };
+
+    // Rewrites every whole-word field name of kFlaggedFields in a library error as its flag
+    // (forget_bias -> --forget-bias), leaving text in single quotes (paths, names) alone.
+    std::string with_flags(const std::string& message)
+    {
+        auto word_char = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-'; };
+        std::string out;
+        bool quoted = false;
+        for (std::size_t i = 0; i < message.size();)
+        {
+            if (message[i] == '\'')
+                quoted = !quoted;
+            if (quoted || !word_char(message[i]) || (i > 0 && word_char(message[i - 1])))
+            {
+                out += message[i++];
+                continue;
+            }
+            std::size_t end = i;
+            while (end < message.size() && word_char(message[end]))
+                ++end;
+            const std::string word = message.substr(i, end - i);
+            const bool field = std::find(std::begin(kFlaggedFields), std::end(kFlaggedFields), word)
+                               != std::end(kFlaggedFields);
+            if (field)
+            {
+                out += "--";
+                for (char ch : word)
+                    out += ch == '_' ? '-' : ch;
+            }
+            else
+                out += word;
+            i = end;
+        }
+        return out;
+    }
 }
 
 int main(int argc, char** argv)
@@ -97,35 +142,23 @@ int main(int argc, char** argv)
         {
             tc.optimizer.kind = xrnn::optimizer_from_name(optimizer);
             tc.optimizer.schedule = xrnn::lr_schedule_from_name(lr_schedule);
-            std::unique_ptr<xrnn::CharTrainer> trainer;
-            if (!resume.empty())
-            {
-                xrnn::TrainConfig overrides;
-                overrides.time_budget = tc.time_budget;
-                overrides.steps = tc.steps;
-                overrides.data = tc.data;
-                overrides.out = train->count("--out") ? tc.out : "";
-                trainer = xrnn::CharTrainer::resume(resume, overrides);
-            }
-            else
-            {
-                if (tc.data.empty())
-                    throw std::invalid_argument("train needs --data FILE (or --resume CHECKPOINT)");
-                xrnn::activation_from_name(tc.activation); // fail before reading data
-                xrnn::activation_from_name(tc.recurrent_activation);
-                trainer = std::make_unique<xrnn::CharTrainer>(tc);
-            }
+            if (resume.empty() && tc.data.empty())
+                throw std::invalid_argument("train needs --data FILE (or --resume CHECKPOINT)");
+            xrnn::ResumeOverrides overrides; // what a resumed run takes from the command line
+            overrides.data = tc.data;
+            overrides.time_budget = tc.time_budget;
+            overrides.steps = tc.steps;
+            overrides.eval_every = train->count("--eval-every") ? tc.eval_every : 0;
+            overrides.monitor_every = tc.monitor_every;
+            overrides.out = train->count("--out") ? tc.out : "";
+            auto trainer = xrnn::start_training(tc, resume, overrides);
             std::signal(SIGINT, on_sigint);
             std::signal(SIGTERM, on_sigint);
-            return trainer->run(std::cerr, g_stop);
+            return trainer->run(std::cerr, g_stop, with_flags);
         }
         if (*sample)
         {
-            auto m = xrnn::load_char_model(ckpt);
-            // batch 1 is bound by streaming W_hh per char: two cores stream it 1.7x faster
-            // than one (benchmarks/RESULTS.md, sampling speed)
-            xrnn::blas::set_threads(m.config.threads);
-            xrnn::sample_text(*m.model, m.vocab, sc, [](char c) {
+            xrnn::sample_checkpoint(ckpt, sc, [](char c) {
                 std::fputc(c, stdout);
                 if (c == '\n')
                     std::fflush(stdout);
@@ -135,23 +168,16 @@ int main(int argc, char** argv)
         }
         if (*eval)
         {
-            auto m = xrnn::load_char_model(ckpt, raw_weights);
-            const std::string text = xrnn::read_file(eval_data);
-            if (text.size() < 2)
-                throw std::invalid_argument("'" + eval_data + "' has " + std::to_string(text.size())
-                                            + " bytes; need at least 2 to evaluate");
-            const auto tokens = m.vocab.encode(text);
-            xrnn::blas::set_threads(m.config.threads);
-            const double nats = xrnn::evaluate_tokens(*m.model, tokens, 64, m.config.seq_len);
+            const auto s = xrnn::score_file(ckpt, eval_data, raw_weights);
             std::printf("%s: %.4f nats/char, %.4f bits/char over %zu chars (checkpoint step %llu%s)\n",
-                        eval_data.c_str(), nats, nats / std::log(2.0), tokens.size() - 1,
-                        static_cast<unsigned long long>(m.step), m.averaged ? ", averaged weights" : "");
+                        eval_data.c_str(), s.nats, s.nats / std::log(2.0), s.chars,
+                        static_cast<unsigned long long>(s.step), s.averaged ? ", averaged weights" : "");
             return 0;
         }
     }
     catch (const std::exception& e)
     {
-        std::cerr << "error: " << e.what() << "\n";
+        std::cerr << "error: " << with_flags(e.what()) << "\n";
         return 2;
     }
     return 0;

@@ -88,7 +88,7 @@ namespace xrnn
             XRNN_CHECK(c.lr_decay_every > 0, "lr_decay_every must be > 0");
             XRNN_CHECK(c.weight_decay >= 0, "weight_decay must be >= 0");
             XRNN_CHECK(c.schedule == LrSchedule::step || c.lr_decay_steps > 0,
-                       "the " + lr_schedule_name(c.schedule) + " schedule needs lr_decay_steps > 0 (--lr-decay-steps: steps from lr_decay_start to lr_min)");
+                       "the " + lr_schedule_name(c.schedule) + " schedule needs lr_decay_steps > 0 (the steps from lr_decay_start to lr_min)");
             XRNN_CHECK(c.schedule == LrSchedule::step || c.lr_min <= c.lr,
                        "lr_min (" + std::to_string(c.lr_min) + ") must not exceed lr (" + std::to_string(c.lr) + ")");
         }
@@ -147,6 +147,8 @@ namespace xrnn
         // State for checkpoints: the step count and the moment buffers (float).
         std::vector<float>& first_moment() { return m_; }
         std::vector<float>& second_moment() { return v_; }
+        const std::vector<float>& first_moment() const { return m_; }
+        const std::vector<float>& second_moment() const { return v_; }
         void set_steps(std::uint64_t t) { t_ = t; }
 
     private:

@@ -1,5 +1,5 @@
-// lib/char_model.cpp -- see char_model.hpp.
-#include "xrnn/char_model.hpp"
+// charlm/src/char_model.cpp -- see char_model.hpp.
+#include "xrnn/charlm/char_model.hpp"
 
 #include "xrnn/blas.hpp"
 #include "xrnn/check.hpp"

@@ -1,12 +1,12 @@
-// xrnn/char_corpus.hpp -- a text file as a byte sequence: vocabulary, train/validation split and
+// xrnn/charlm/char_corpus.hpp -- a text file as a byte sequence: vocabulary, train/validation split and
 // char-rnn-style batching.
 //
 // Split: the last 10% of the file is validation (as char-rnn and nanoGPT do).
 // Batching (karpathy/char-rnn): the token sequence is cut into B contiguous streams; chunk k
 // of stream b holds positions b*L + k*T .. + T (L = stream length), so the hidden state carried
 // from chunk k to chunk k+1 continues the same text. Targets are the inputs shifted by one.
-#ifndef XRNN_CHAR_CORPUS_HPP
-#define XRNN_CHAR_CORPUS_HPP
+#ifndef XRNN_CHARLM_CHAR_CORPUS_HPP
+#define XRNN_CHARLM_CHAR_CORPUS_HPP
 
 #include <array>
 #include <cstddef>

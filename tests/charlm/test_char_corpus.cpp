@@ -1,5 +1,5 @@
-// tests/test_char_corpus.cpp -- vocabulary, train/validation split and stream batching.
-#include "xrnn/char_corpus.hpp"
+// tests/charlm/test_char_corpus.cpp -- vocabulary, train/validation split and stream batching.
+#include "xrnn/charlm/char_corpus.hpp"
 
 #include <doctest/doctest.h>
 

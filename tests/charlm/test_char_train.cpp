@@ -1,7 +1,9 @@
-// tests/test_char_train.cpp -- end to end: determinism, exact resume, sampling, evaluation over
+// tests/charlm/test_char_train.cpp -- end to end: determinism, exact resume, sampling, evaluation over
 // the whole split, and the bad inputs (divergence, Ctrl-C, missing/short/empty files, folders).
-#include "xrnn/char_train.hpp"
-#include "xrnn/sampler.hpp"
+#include "xrnn/charlm/char_checkpoint.hpp"
+#include "xrnn/charlm/char_train.hpp"
+#include "xrnn/checkpoint.hpp"
+#include "xrnn/charlm/sampler.hpp"
 
 #include <doctest/doctest.h>
 
@@ -79,7 +81,7 @@ TEST_CASE("resume from a checkpoint continues exactly (bitwise) as the uninterru
     const std::string ckpt = tmp("resume/at17.ckpt");
     first.evaluate(); // evaluation in between must not disturb the training state
     first.save(ckpt);
-    xrnn::TrainConfig over;
+    xrnn::ResumeOverrides over;
     auto resumed = xrnn::CharTrainer::resume(ckpt, over);
     CHECK(resumed->step() == 17);
     const auto tail = losses(*resumed, 13);
@@ -178,7 +180,7 @@ TEST_CASE("divergence stops with a diagnosis and leaves the last good checkpoint
     CHECK(t.run(progress, stop) == 3);
     INFO(progress.str());
     CHECK(progress.str().find("training diverged") != std::string::npos);
-    CHECK(progress.str().find("Try a lower --lr") != std::string::npos);
+    CHECK(progress.str().find("Try a lower lr") != std::string::npos); // the field; xrnn-charlm says --lr
     // the last checkpoint holds finite weights and loads
     auto m = xrnn::load_char_model(c.out + "/last.ckpt");
     for (const auto& s : m.model->spans())
@@ -224,7 +226,7 @@ TEST_CASE("bad input: clear errors")
     xrnn::CharTrainer g(good);
     std::filesystem::create_directories(good.out);
     g.save(good.out + "/x.ckpt");
-    xrnn::TrainConfig over;
+    xrnn::ResumeOverrides over;
     over.data = text_file(25000);
     CHECK_THROWS_WITH_AS(xrnn::CharTrainer::resume(good.out + "/x.ckpt", over), doctest::Contains("is not the file"),
                          std::invalid_argument);
@@ -301,7 +303,7 @@ TEST_CASE("--ema: training is unchanged, validation and loaded checkpoints use t
     CHECK(!raw.averaged);
     CHECK(xrnn::evaluate_tokens(*raw.model, first.corpus().val, c.eval_batch, c.seq_len) != doctest::Approx(val17).epsilon(1e-12));
     CHECK(xrnn::evaluate_tokens(*loaded.model, first.corpus().val, c.eval_batch, c.seq_len) == doctest::Approx(val17).epsilon(1e-12));
-    auto resumed = xrnn::CharTrainer::resume(ckpt, xrnn::TrainConfig{});
+    auto resumed = xrnn::CharTrainer::resume(ckpt, xrnn::ResumeOverrides{});
     CHECK(resumed->config().ema == 0.9);
     CHECK(resumed->evaluate() == val17);
     const auto a = losses(first, 13), b = losses(*resumed, 13);
@@ -319,8 +321,85 @@ TEST_CASE("--lr-schedule cosine is kept in the checkpoint")
     losses(t, 3);
     std::filesystem::create_directories(c.out);
     t.save(tmp("cosine/x.ckpt"));
-    auto r = xrnn::CharTrainer::resume(tmp("cosine/x.ckpt"), xrnn::TrainConfig{});
+    auto r = xrnn::CharTrainer::resume(tmp("cosine/x.ckpt"), xrnn::ResumeOverrides{});
     CHECK(r->config().optimizer.schedule == xrnn::LrSchedule::cosine);
     CHECK(r->config().optimizer.lr_decay_steps == 20);
     CHECK(r->config().optimizer.lr_min == 1e-4);
+}
+
+TEST_CASE("resume: the run-length, eval_every, monitor_every and out overrides reach the resumed run")
+{
+    auto c = small("resume_over");
+    std::filesystem::remove_all(c.out);
+    xrnn::CharTrainer first(c);
+    losses(first, 4);
+    std::filesystem::create_directories(c.out);
+    first.save(c.out + "/at4.ckpt");
+
+    xrnn::ResumeOverrides none;
+    auto kept = xrnn::CharTrainer::resume(c.out + "/at4.ckpt", none);
+    CHECK(kept->config().eval_every == c.eval_every); // 0 = the checkpoint's
+    CHECK(kept->config().monitor_every == 0);
+    CHECK(kept->config().out == c.out);
+
+    xrnn::ResumeOverrides over;
+    over.steps = 10;
+    over.eval_every = 3;
+    over.monitor_every = 2;
+    over.out = c.out + "/continued";
+    auto resumed = xrnn::CharTrainer::resume(c.out + "/at4.ckpt", over);
+    CHECK(resumed->config().steps == 10);
+    CHECK(resumed->config().eval_every == 3);
+    CHECK(resumed->config().monitor_every == 2);
+    std::ostringstream progress;
+    std::atomic<bool> stop{false};
+    REQUIRE(resumed->run(progress, stop) == 0);
+    std::ifstream log(over.out + "/metrics.jsonl");
+    std::string line;
+    std::vector<std::string> eval_steps, monitor_steps;
+    while (std::getline(log, line))
+    {
+        const std::string step = line.substr(line.find("\"step\":") + 7, 2);
+        (line.rfind("{\"type\":\"monitor\"", 0) == 0 ? monitor_steps : eval_steps).push_back(step);
+    }
+    CHECK(eval_steps == std::vector<std::string>{"6,", "9,", "10"});    // every 3 steps, then the end
+    CHECK(monitor_steps == std::vector<std::string>{"6,", "8,", "10"}); // every 2 steps
+}
+
+TEST_CASE("a format-1 checkpoint (flat params, adam_m / adam_v, RNG states in the metadata) loads and resumes exactly")
+{
+    // tests/fixtures/charlm_v1.ckpt: written before named tensors by
+    //   xrnn-charlm train --data <the first 3000 bytes of tinyshakespeare> --steps 6 --eval-every 6
+    //     --hidden-size 16 --num-layers 2 --embed-size 8 --batch-size 4 --seq-len 8 --dropout 0.1
+    //     --ema 0.9 --threads 1
+    const std::string fixture = std::string(XRNN_FIXTURES) + "/charlm_v1.ckpt";
+    xrnn::ResumeOverrides over;
+    over.data = text_file(3000);
+    over.out = tmp("v1");
+    auto resumed = xrnn::CharTrainer::resume(fixture, over);
+    REQUIRE(resumed->step() == 6);
+    xrnn::CharTrainer fresh(resumed->config()); // the same run, uninterrupted
+    losses(fresh, 6);
+    CHECK(fresh.evaluate() == resumed->evaluate()); // the weight average came back too
+    CHECK(losses(fresh, 8) == losses(*resumed, 8)); // and the moments, the stream position, the RNGs
+    auto averaged = xrnn::load_char_model(fixture), raw = xrnn::load_char_model(fixture, true);
+    CHECK(averaged.averaged);
+    CHECK(averaged.step == 6);
+    CHECK(!raw.averaged);
+}
+
+TEST_CASE("optimizer state is saved under the optimizer's name")
+{
+    auto c = small("optname");
+    c.optimizer.kind = xrnn::OptimizerKind::sgd;
+    c.optimizer.lr = 0.1;
+    xrnn::CharTrainer t(c);
+    losses(t, 3);
+    std::filesystem::create_directories(c.out);
+    t.save(c.out + "/x.ckpt");
+    const auto ck = xrnn::load_checkpoint(c.out + "/x.ckpt");
+    CHECK(ck.has("optimizer.sgd.m"));
+    CHECK(!ck.has("adam_m"));
+    auto r = xrnn::CharTrainer::resume(c.out + "/x.ckpt", xrnn::ResumeOverrides{});
+    CHECK(losses(*r, 3) == losses(t, 3));
 }

@@ -1,12 +1,12 @@
-// xrnn/char_model.hpp -- a character-level language model: embedding -> stacked RNN/GRU/LSTM ->
+// xrnn/charlm/char_model.hpp -- a character-level language model: embedding -> stacked RNN/GRU/LSTM ->
 // (dropout) -> linear head -> softmax cross-entropy, trained with truncated BPTT (the hidden
 // state is carried from one chunk of each stream to the next).
 //
 // Parameter names follow PyTorch: embedding.weight (V, E), rnn.weight_ih_l0 ..., head.weight
 // (V, H), head.bias (V). Initialisation: embedding N(0, 1) (nn.Embedding), head
 // U(+-1/sqrt(H)) (nn.Linear), the recurrent stack as given by InitConfig.
-#ifndef XRNN_CHAR_MODEL_HPP
-#define XRNN_CHAR_MODEL_HPP
+#ifndef XRNN_CHARLM_CHAR_MODEL_HPP
+#define XRNN_CHARLM_CHAR_MODEL_HPP
 
 #include "xrnn/bptt.hpp"
 #include "xrnn/params.hpp"

@@ -1,9 +1,9 @@
-// xrnn/sampler.hpp -- drawing text from a char model: temperature sampling, streamed.
-#ifndef XRNN_SAMPLER_HPP
-#define XRNN_SAMPLER_HPP
+// xrnn/charlm/sampler.hpp -- drawing text from a char model: temperature sampling, streamed.
+#ifndef XRNN_CHARLM_SAMPLER_HPP
+#define XRNN_CHARLM_SAMPLER_HPP
 
-#include "xrnn/char_corpus.hpp"
-#include "xrnn/char_model.hpp"
+#include "xrnn/charlm/char_corpus.hpp"
+#include "xrnn/charlm/char_model.hpp"
 #include "xrnn/random.hpp"
 
 #include <cmath>

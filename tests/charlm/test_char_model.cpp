@@ -1,7 +1,7 @@
-// tests/test_char_model.cpp -- the whole char model (embedding, stack, dropout, head, softmax
+// tests/charlm/test_char_model.cpp -- the whole char model (embedding, stack, dropout, head, softmax
 // cross-entropy) against finite differences in double, from a carried state, with dropout on.
 #include "gradcheck.hpp"
-#include "xrnn/char_model.hpp"
+#include "xrnn/charlm/char_model.hpp"
 #include "xrnn/dropout.hpp"
 #include "xrnn/softmax_xent.hpp"
 

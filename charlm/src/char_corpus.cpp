@@ -1,5 +1,5 @@
-// lib/char_corpus.cpp -- see char_corpus.hpp.
-#include "xrnn/char_corpus.hpp"
+// charlm/src/char_corpus.cpp -- see char_corpus.hpp.
+#include "xrnn/charlm/char_corpus.hpp"
 
 #include "xrnn/check.hpp"
 
@@ -108,7 +108,7 @@ namespace xrnn
         XRNN_CHECK(chunks_ > 0, "the text has " + std::to_string(tokens.size()) + " tokens, too few for one batch of "
                                     + std::to_string(batch) + " streams x " + std::to_string(steps)
                                     + " steps (needs at least " + std::to_string(batch * steps + 1)
-                                    + "); use a smaller --batch-size or --seq-len, or more text");
+                                    + "); use a smaller batch_size or seq_len, or more text");
     }
 
     void StreamBatcher::chunk(std::size_t index, std::int32_t* x, std::int32_t* y) const

@@ -1,0 +1,91 @@
+// xrnn/charlm/char_train.hpp -- training a char model end to end: the loop with truncated BPTT
+// over B contiguous streams, clipping, the optimizer, evaluation on the whole validation split,
+// checkpoints (last and best) at every evaluation, and clean stops on Ctrl-C and on a
+// non-finite loss.
+//
+// The other parts of a run have their own headers: the configuration (train_config.hpp), what a
+// checkpoint holds and how a run resumes (char_checkpoint.hpp), the progress line and the
+// metrics log (train_report.hpp).
+#ifndef XRNN_CHARLM_CHAR_TRAIN_HPP
+#define XRNN_CHARLM_CHAR_TRAIN_HPP
+
+#include "xrnn/charlm/char_corpus.hpp"
+#include "xrnn/charlm/char_model.hpp"
+#include "xrnn/charlm/train_config.hpp"
+#include "xrnn/charlm/train_report.hpp"
+#include "xrnn/clip.hpp"
+#include "xrnn/grad_monitor.hpp"
+#include "xrnn/optimizer.hpp"
+#include "xrnn/weight_average.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace xrnn
+{
+    struct StepResult
+    {
+        double loss = 0;
+        double grad_norm = 0; // before clipping
+        bool clipped = false;
+        std::optional<MonitorReport> monitor; // on steps that are multiples of monitor_every
+    };
+
+    class CharTrainer
+    {
+    public:
+        explicit CharTrainer(const TrainConfig& config);
+        // Continues a run from a checkpoint (char_checkpoint.cpp); the data file must be the one it
+        // was trained on. What `overrides` may change: train_config.hpp, resumed_config.
+        static std::unique_ptr<CharTrainer> resume(const std::string& checkpoint, const ResumeOverrides& overrides);
+
+        const TrainConfig& config() const { return config_; }
+        CharModel<float>& model() { return *model_; }
+        const CharCorpus& corpus() const { return corpus_; }
+        std::uint64_t step() const { return step_; }
+        double elapsed_seconds() const { return elapsed_; }
+        double best_val() const { return best_val_; }
+
+        StepResult train_step();
+        // Mean loss (nats/char) over the whole validation split; leaves the training state alone.
+        double evaluate();
+        // Everything the next step depends on, atomically (char_checkpoint.cpp).
+        void save(const std::string& path) const;
+
+        // The whole loop. Writes progress to `progress`, metrics to <out>/metrics.jsonl,
+        // checkpoints to <out>/last.ckpt and <out>/best.ckpt. Returns 0 when done, 130 when
+        // `stop` was raised (after saving), 3 when the loss became non-finite. `names`: how the
+        // advice in those lines names config fields (train_report.hpp).
+        int run(std::ostream& progress, const std::atomic<bool>& stop, const FieldNames& names = {});
+
+    private:
+        std::string meta_json() const;
+
+        TrainConfig config_;
+        CharCorpus corpus_;
+        std::unique_ptr<CharModel<float>> model_;
+        std::unique_ptr<Optimizer<float>> opt_;
+        std::unique_ptr<WeightAverage<float>> ema_; // when config_.ema > 0
+        std::unique_ptr<StreamBatcher> batcher_;
+        std::vector<std::int32_t> x_, y_;
+        std::uint64_t step_ = 0;   // optimizer steps done
+        std::uint64_t chunk_ = 0;  // next chunk of the epoch
+        std::uint64_t epoch_ = 0;
+        std::uint64_t data_hash_ = 0;
+        double elapsed_ = 0;       // seconds of training so far (over resumes)
+        double best_val_ = 0;      // 0 = none yet
+        std::uint64_t best_step_ = 0;
+        ClipCounter clips_;
+        GradMonitor monitor_;
+    };
+
+    // Mean nats/char of `model` on `tokens`, batched into `streams` contiguous streams.
+    double evaluate_tokens(CharModel<float>& model, const std::vector<std::int32_t>& tokens, std::size_t streams,
+                           std::size_t seq_len);
+}
+
+#endif

@@ -1,0 +1,268 @@
+// charlm/src/char_train.cpp -- see char_train.hpp.
+#include "xrnn/charlm/char_train.hpp"
+
+#include "xrnn/blas.hpp"
+#include "xrnn/charlm/train_report.hpp"
+#include "xrnn/check.hpp"
+#include "xrnn/checkpoint.hpp" // fnv1a
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+
+namespace xrnn
+{
+    namespace fs = std::filesystem;
+
+    // ---------------------------------------------------------------------------------------
+
+    CharTrainer::CharTrainer(const TrainConfig& config) : config_(config)
+    {
+        XRNN_CHECK(config.batch_size > 0, "batch_size must be > 0");
+        XRNN_CHECK(config.seq_len > 0, "seq_len must be > 0");
+        XRNN_CHECK(config.eval_every > 0, "eval_every must be > 0");
+        XRNN_CHECK(config.eval_batch > 0, "eval_batch must be > 0");
+        XRNN_CHECK(config.threads >= 1, "threads must be >= 1");
+        XRNN_CHECK(config.clip_norm >= 0 && config.clip_value >= 0, "clip_norm and clip_value must be >= 0 (0 = off)");
+        XRNN_CHECK(config.time_budget >= 0, "time_budget must be >= 0");
+        blas::set_threads(config.threads);
+        const std::string text = read_file(config.data);
+        XRNN_CHECK(!text.empty(), "'" + config.data + "' is empty: there is nothing to train on");
+        data_hash_ = fnv1a(text);
+        corpus_ = load_corpus(config.data, 0.1, config.vocab);
+        XRNN_CHECK(corpus_.val.size() >= 2, "'" + config.data + "' is too short: its last 10% (validation) holds "
+                                                + std::to_string(corpus_.val.size()) + " bytes; need at least 2");
+        batcher_ = std::make_unique<StreamBatcher>(corpus_.train, config.batch_size, config.seq_len);
+        model_ = std::make_unique<CharModel<float>>(model_config(config, corpus_.vocab.size()), init_config(config));
+        opt_ = std::make_unique<Optimizer<float>>(config.optimizer);
+        if (config.ema > 0)
+            ema_ = std::make_unique<WeightAverage<float>>(config.ema);
+        x_.resize(config.batch_size * config.seq_len);
+        y_.resize(x_.size());
+    }
+
+    StepResult CharTrainer::train_step()
+    {
+        if (chunk_ >= batcher_->chunks_per_epoch())
+        {
+            chunk_ = 0;
+            ++epoch_;
+            model_->reset_state(); // the streams start over: the carried state means nothing now
+        }
+        batcher_->chunk(chunk_, x_.data(), y_.data());
+        model_->set_training(true);
+        model_->zero_grad();
+        const bool monitored = config_.monitor_every > 0 && (step_ + 1) % config_.monitor_every == 0;
+        model_->rnn().set_flow_trace(monitored); // the trace is filled by this step's backward
+        StepResult r;
+        r.loss = model_->forward(x_.data(), y_.data(), config_.seq_len, config_.batch_size, true);
+        const auto spans = model_->spans();
+        if (config_.clip_value > 0)
+            clip_by_value(spans, config_.clip_value);
+        ClipResult c;
+        if (config_.clip_norm > 0)
+            c = clip_by_global_norm(spans, config_.clip_norm);
+        else
+            c.norm_before = c.norm_after = global_grad_norm(spans);
+        r.grad_norm = c.norm_before;
+        r.clipped = c.clipped;
+        monitor_.record_step(c);
+        if (monitored)
+            r.monitor = monitor_.report(step_ + 1, model_->rnn(),
+                                        {{"", &model_->own_params()}, {"rnn.", &model_->rnn().params()}}, c, false);
+        if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm))
+            return r; // no update: the parameters stay as they were (the caller stops)
+        opt_->step(spans);
+        if (ema_)
+            ema_->update(spans, opt_->steps());
+        clips_.record(r.clipped);
+        ++chunk_;
+        ++step_;
+        return r;
+    }
+
+    double evaluate_tokens(CharModel<float>& model, const std::vector<std::int32_t>& tokens, std::size_t streams,
+                           std::size_t seq_len)
+    {
+        XRNN_CHECK(tokens.size() >= 2, "need at least 2 tokens to evaluate");
+        const bool was_training = model.training();
+        model.set_training(false);
+        model.reset_state();
+        // Streams of length L (the first token of each is context only); the (n-1) - S*L tokens
+        // left over at the end are predicted after, continuing the last stream's state, so that
+        // every token but the first is scored exactly once with its whole history.
+        const std::size_t n = tokens.size();
+        const std::size_t S = std::max<std::size_t>(1, std::min(streams, (n - 1) / std::max<std::size_t>(seq_len, 1)));
+        const std::size_t L = (n - 1) / S;
+        double total = 0;
+        std::size_t counted = 0;
+        std::vector<std::int32_t> x, y;
+        for (std::size_t start = 0; start < L; start += seq_len)
+        {
+            const std::size_t T = std::min(seq_len, L - start);
+            x.resize(T * S);
+            y.resize(T * S);
+            for (std::size_t b = 0; b < S; ++b)
+                for (std::size_t t = 0; t < T; ++t)
+                {
+                    x[t * S + b] = tokens[b * L + start + t];
+                    y[t * S + b] = tokens[b * L + start + t + 1];
+                }
+            total += model.forward(x.data(), y.data(), T, S, false) * static_cast<double>(T * S);
+            counted += T * S;
+        }
+        const std::size_t rest = (n - 1) - S * L;
+        if (rest > 0)
+        {
+            const auto& carried = model.rnn().carried_state();
+            RecurrentState<float> last;
+            last.h = xt::view(carried.h, xt::all(), xt::range(S - 1, S), xt::all());
+            if (carried.c.size())
+                last.c = xt::view(carried.c, xt::all(), xt::range(S - 1, S), xt::all());
+            model.rnn().set_carried_state(last);
+            x.assign(tokens.begin() + static_cast<std::ptrdiff_t>(S * L), tokens.end() - 1);
+            y.assign(tokens.begin() + static_cast<std::ptrdiff_t>(S * L + 1), tokens.end());
+            total += model.forward(x.data(), y.data(), rest, 1, false) * static_cast<double>(rest);
+            counted += rest;
+        }
+        model.reset_state();
+        model.set_training(was_training);
+        XRNN_ASSERT(counted == n - 1);
+        return total / static_cast<double>(counted);
+    }
+
+    double CharTrainer::evaluate()
+    {
+        const RecurrentState<float> keep = model_->rnn().carried_state();
+        const bool averaged = ema_ && !ema_->values().empty();
+        if (averaged)
+            ema_->swap_into(model_->spans());
+        const double v = evaluate_tokens(*model_, corpus_.val, config_.eval_batch, config_.seq_len);
+        if (averaged)
+            ema_->swap_into(model_->spans()); // back to the raw weights training continues from
+        model_->rnn().set_carried_state(keep);
+        return v;
+    }
+
+    int CharTrainer::run(std::ostream& progress, const std::atomic<bool>& stop, const FieldNames& names)
+    {
+        using clock = std::chrono::steady_clock;
+        std::error_code ec;
+        fs::create_directories(config_.out, ec);
+        const std::string last_path = (fs::path(config_.out) / "last.ckpt").string();
+        const std::string best_path = (fs::path(config_.out) / "best.ckpt").string();
+        const std::string log_path = (fs::path(config_.out) / "metrics.jsonl").string();
+        {
+            // fail now, not after minutes of training, if the folder cannot take a checkpoint
+            const std::string probe = (fs::path(config_.out) / ".write-test").string();
+            std::ofstream t(probe);
+            if (!t)
+                detail::fail("cannot write to output folder '" + config_.out + "'"
+                             + (ec ? ": " + ec.message() : std::string()) + "; choose another folder for out");
+            t.close();
+            fs::remove(probe, ec);
+        }
+        std::ofstream log(log_path, std::ios::app);
+        const std::size_t tokens_per_step = config_.batch_size * config_.seq_len;
+        progress << run_header(config_, model_->num_parameters(), corpus_.vocab.size(), corpus_.train.size(),
+                               corpus_.val.size(), step_);
+
+        const double elapsed0 = elapsed_;
+        const std::uint64_t step0 = step_;
+        const auto t0 = clock::now();
+        auto last_print = t0;
+        double loss_sum = 0, norm_sum = 0, last_val = best_val_;
+        FlowDiagnosis last_diagnosis = FlowDiagnosis::healthy;
+        std::size_t loss_n = 0;
+        auto now_elapsed = [&] { return elapsed0 + std::chrono::duration<double>(clock::now() - t0).count(); };
+        auto done = [&] {
+            return (config_.steps > 0 && step_ >= config_.steps)
+                   || (config_.time_budget > 0 && now_elapsed() >= config_.time_budget);
+        };
+        auto eval_and_save = [&](bool final) {
+            elapsed_ = now_elapsed();
+            const double val = evaluate();
+            last_val = val;
+            const bool best = best_val_ == 0 || val < best_val_;
+            if (best)
+            {
+                best_val_ = val;
+                best_step_ = step_;
+            }
+            elapsed_ = now_elapsed();
+            EvalRecord rec;
+            rec.step = step_;
+            rec.seconds = elapsed_;
+            rec.train_loss = loss_n ? loss_sum / static_cast<double>(loss_n) : NAN;
+            rec.val_loss = val;
+            rec.grad_norm = loss_n ? norm_sum / static_cast<double>(loss_n) : NAN;
+            rec.clip_fraction = clips_.clip_fraction_recent();
+            rec.lr = opt_->current_lr();
+            rec.epoch = epoch_;
+            log << metrics_record(rec) << "\n" << std::flush;
+            save(last_path);
+            if (best)
+                save(best_path);
+            progress << eval_line(rec, best, final) << std::flush;
+            loss_sum = norm_sum = 0;
+            loss_n = 0;
+        };
+
+        while (!done())
+        {
+            if (stop.load())
+            {
+                elapsed_ = now_elapsed();
+                save(last_path);
+                progress << interrupted_line(step_, last_path, names);
+                return 130;
+            }
+            const StepResult r = train_step();
+            if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm))
+            {
+                elapsed_ = now_elapsed();
+                progress << diverged_line(step_ + 1, r.loss, r.grad_norm, fs::exists(last_path) ? last_path : "",
+                                          config_, names);
+                return 3;
+            }
+            loss_sum += r.loss;
+            norm_sum += r.grad_norm;
+            ++loss_n;
+            if (r.monitor)
+            {
+                log << monitor_record(*r.monitor) << "\n" << std::flush;
+                // a warning line when the diagnosis turns unhealthy or changes; the log has them all
+                if (r.monitor->diagnosis != FlowDiagnosis::healthy && r.monitor->diagnosis != last_diagnosis)
+                    progress << monitor_warning(step_, *r.monitor);
+                last_diagnosis = r.monitor->diagnosis;
+            }
+            const auto now = clock::now();
+            if (std::chrono::duration<double>(now - last_print).count() >= 1.0)
+            {
+                last_print = now;
+                const double run_s = std::chrono::duration<double>(now - t0).count();
+                const double tps = static_cast<double>((step_ - step0) * tokens_per_step) / run_s;
+                double eta = -1; // no run length: no ETA
+                if (config_.time_budget > 0)
+                    eta = config_.time_budget - now_elapsed();
+                if (config_.steps > 0)
+                {
+                    const double by_steps = static_cast<double>(config_.steps - step_) * run_s / static_cast<double>(step_ - step0);
+                    eta = config_.time_budget > 0 ? std::min(eta, by_steps) : by_steps;
+                }
+                if (config_.time_budget > 0 || config_.steps > 0)
+                    eta = std::max(0.0, eta);
+                progress << progress_line(step_, tps, r.loss, last_val, r.grad_norm, eta) << std::flush;
+            }
+            if (step_ % config_.eval_every == 0)
+                eval_and_save(false);
+        }
+        if (loss_n > 0 || step_ == step0)
+            eval_and_save(true);
+        progress << summary_line(best_val_, best_step_, config_.out);
+        return 0;
+    }
+}
