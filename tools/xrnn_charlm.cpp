@@ -1,6 +1,9 @@
 // tools/xrnn_charlm.cpp -- xrnn-charlm: train, sample and evaluate character-level language
 // models. Only the flags: the work is the char-LM wing's (xrnn/charlm/commands.hpp).
+#include <xrnn/cell_traits.hpp>
 #include <xrnn/charlm/commands.hpp>
+#include <xrnn/init.hpp>
+#include <xrnn/optimizer.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -82,7 +85,7 @@ int main(int argc, char** argv)
     auto* train = app.add_subcommand("train", "train a model on a text file (or resume one)");
     train->add_option("--data", tc.data, "text file to train on (last 10% = validation)");
     train->add_option("--vocab", tc.vocab, "vocabulary: the bytes seen in the file, or all 256")->check(CLI::IsMember({"seen", "bytes"}))->capture_default_str();
-    train->add_option("--cell", tc.cell, "recurrent cell")->check(CLI::IsMember({"lstm", "gru", "rnn"}))->capture_default_str();
+    train->add_option("--cell", tc.cell, "recurrent cell")->check(CLI::IsMember(xrnn::cell_names()))->capture_default_str();
     train->add_option("--hidden-size", tc.hidden_size, "units per layer")->check(at_least_one)->capture_default_str();
     train->add_option("--num-layers", tc.num_layers, "stacked layers")->check(at_least_one)->capture_default_str();
     train->add_option("--embed-size", tc.embed_size, "embedding size")->check(at_least_one)->capture_default_str();
@@ -90,16 +93,16 @@ int main(int argc, char** argv)
     train->add_option("--recurrent-activation", tc.recurrent_activation, "gate activation (Keras `recurrent_activation`)")->capture_default_str();
     train->add_option("--dropout", tc.dropout, "dropout between layers and before the head")->check(CLI::Range(0.0, 0.99))->capture_default_str();
     train->add_option("--weight-drop", tc.weight_drop, "DropConnect on the recurrent weights (AWD-LSTM's weight drop)")->check(CLI::Range(0.0, 0.99))->capture_default_str();
-    train->add_option("--init", tc.init, "recurrent weight init")->check(CLI::IsMember({"uniform", "orthogonal", "identity"}))->capture_default_str();
+    train->add_option("--init", tc.init, "recurrent weight init")->check(CLI::IsMember(xrnn::recurrent_init_names()))->capture_default_str();
     train->add_option("--forget-bias", tc.forget_bias, "LSTM forget-gate bias (0 = PyTorch init)")->capture_default_str();
     train->add_option("--batch-size", tc.batch_size, "streams per batch")->check(at_least_one)->capture_default_str();
     train->add_option("--seq-len", tc.seq_len, "BPTT steps per chunk")->check(at_least_one)->capture_default_str();
-    train->add_option("--optimizer", optimizer, "optimizer")->check(CLI::IsMember({"adam", "rmsprop", "sgd"}))->capture_default_str();
+    train->add_option("--optimizer", optimizer, "optimizer")->check(CLI::IsMember(xrnn::optimizer_names()))->capture_default_str();
     train->add_option("--lr", tc.optimizer.lr, "learning rate")->check(above_zero)->capture_default_str();
     train->add_option("--lr-decay", tc.optimizer.lr_decay, "multiply lr by this every --lr-decay-every steps")->check(CLI::Range(1e-6, 1.0))->capture_default_str();
     train->add_option("--lr-decay-every", tc.optimizer.lr_decay_every, "steps between lr decays")->check(at_least_one)->capture_default_str();
     train->add_option("--lr-decay-start", tc.optimizer.lr_decay_start, "first step of the decay schedule")->capture_default_str();
-    train->add_option("--lr-schedule", lr_schedule, "lr schedule after --lr-decay-start: step (x --lr-decay every --lr-decay-every), cosine or linear (to --lr-min over --lr-decay-steps)")->check(CLI::IsMember({"step", "cosine", "linear"}))->capture_default_str();
+    train->add_option("--lr-schedule", lr_schedule, "lr schedule after --lr-decay-start: step (x --lr-decay every --lr-decay-every), cosine or linear (to --lr-min over --lr-decay-steps)")->check(CLI::IsMember(xrnn::lr_schedule_names()))->capture_default_str();
     train->add_option("--lr-decay-steps", tc.optimizer.lr_decay_steps, "cosine/linear: steps from --lr-decay-start to --lr-min")->capture_default_str();
     train->add_option("--lr-min", tc.optimizer.lr_min, "floor of the decayed learning rate")->check(CLI::NonNegativeNumber)->capture_default_str();
     train->add_option("--weight-decay", tc.optimizer.weight_decay, "decoupled weight decay")->check(CLI::NonNegativeNumber)->capture_default_str();

@@ -20,11 +20,10 @@ namespace xrnn
             XRNN_CHECK(c.vocab_size > 0, "vocab_size must be > 0");
             XRNN_CHECK(c.embed_size > 0, "embed_size must be > 0");
             XRNN_CHECK(c.dropout >= 0 && c.dropout < 1, "dropout must be in [0, 1), got " + std::to_string(c.dropout));
-            XRNN_CHECK(c.weight_drop >= 0 && c.weight_drop < 1,
-                       "weight_drop must be in [0, 1), got " + std::to_string(c.weight_drop));
             RecurrentConfig r = c.rnn;
             r.input_size = c.embed_size;
             r.dropout = c.dropout;
+            r.weight_drop = c.weight_drop; // the stack masks weight_hh (bptt.hpp)
             return r;
         }
     }
@@ -79,9 +78,6 @@ namespace xrnn
                        "token id out of range for a vocabulary of " + std::to_string(V));
         ensure_shape(emb_, std::array<std::size_t, 3>{S, B, E});
         ensure_shape(logits_, std::array<std::size_t, 2>{N, V});
-        const bool wdrop = training_ && config_.weight_drop > 0;
-        if (wdrop)
-            drop_recurrent_weights();
         embedding_forward(emb_.data(), own_.value(0), x, N, E);
         rnn_.forward_stateful(emb_);
         const T* out = rnn_.output_data(); // (T*B, H)
@@ -97,11 +93,7 @@ namespace xrnn
         // the loss gradient overwrites the logits in place: they are not needed afterwards
         const double loss = softmax_xent(backward ? logits_.data() : static_cast<T*>(nullptr), logits_.data(), y, N, V);
         if (!backward)
-        {
-            if (wdrop)
-                restore_recurrent_weights(false);
             return loss;
-        }
 
         ensure_shape(dy_, std::array<std::size_t, 3>{S, B, H});
         linear_backward(dy_.data(), own_.grad(1), own_.grad(2), logits_.data(), out, own_.value(1), N, H, V);
@@ -109,53 +101,7 @@ namespace xrnn
             dropout_backward(dy_.data(), dy_.data(), mask_.data(), N * H);
         rnn_.backward_stateful(dy_, &dx_);
         embedding_backward(own_.grad(0), dx_.data(), x, N, E);
-        if (wdrop)
-            restore_recurrent_weights(true);
         return loss;
-    }
-
-    template <class T>
-    ParamSpan<T> CharModel<T>::recurrent_weight(std::size_t l)
-    {
-        auto& p = rnn_.params();
-        const std::size_t k = p.index("weight_hh_l" + std::to_string(l));
-        return {p.value(k), p.grad(k), p.table()[k].size};
-    }
-
-    template <class T>
-    void CharModel<T>::drop_recurrent_weights()
-    {
-        const std::size_t L = config_.rnn.num_layers;
-        const std::size_t n = recurrent_weight(0).size; // the same (gates * H, H) in every layer
-        w_keep_.resize(L * n);
-        w_mask_.resize(L * n);
-        g_keep_.resize(L * n);
-        for (std::size_t l = 0; l < L; ++l)
-        {
-            const auto [w, g, size] = recurrent_weight(l);
-            XRNN_ASSERT(size == n);
-            std::copy(w, w + n, w_keep_.data() + l * n);
-            // gradients already there (accumulated over calls) must not get this chunk's mask
-            std::copy(g, g + n, g_keep_.data() + l * n);
-            std::fill(g, g + n, T(0));
-            dropout_forward(w, w_mask_.data() + l * n, w, n, config_.weight_drop, dropout_rng_);
-        }
-    }
-
-    template <class T>
-    void CharModel<T>::restore_recurrent_weights(bool backward)
-    {
-        const std::size_t n = w_keep_.size() / config_.rnn.num_layers;
-        for (std::size_t l = 0; l < config_.rnn.num_layers; ++l)
-        {
-            const auto [w, g, size] = recurrent_weight(l);
-            XRNN_ASSERT(size == n);
-            std::copy(w_keep_.data() + l * n, w_keep_.data() + (l + 1) * n, w);
-            const T* mask = w_mask_.data() + l * n;
-            const T* g0 = g_keep_.data() + l * n;
-            for (std::size_t i = 0; i < n; ++i) // W_used = M * W, so dL/dW = M * dL/dW_used
-                g[i] = g0[i] + (backward ? mask[i] * g[i] : T(0));
-        }
     }
 
     template <class T>

@@ -44,11 +44,8 @@ namespace xrnn
         InitConfig i;
         i.seed = c.seed;
         i.recurrent = recurrent_init_from_name(c.init);
-        if (c.forget_bias != 0.0)
-        {
-            XRNN_CHECK(c.cell == "lstm", "forget_bias applies to lstm cells only");
+        if (c.forget_bias != 0.0) // the stack refuses it for cells without a forget gate
             i.forget_bias = c.forget_bias;
-        }
         return i;
     }
 

@@ -24,9 +24,8 @@ namespace xrnn
         std::size_t embed_size = 64;
         RecurrentConfig rnn;  // rnn.input_size is set to embed_size
         double dropout = 0.0; // between recurrent layers and on the head's input, in training
-        // DropConnect on every layer's weight_hh in training (Wan et al. 2013; AWD-LSTM's
-        // WeightDrop, Merity et al. 2018): one mask per chunk, shared by all time steps and
-        // streams, so it regularises the recurrence itself without touching the cells.
+        // DropConnect on every layer's weight_hh in training, handed to the stack
+        // (RecurrentConfig::weight_drop): one mask per chunk, shared by all steps and streams.
         double weight_drop = 0.0;
     };
 
@@ -64,12 +63,6 @@ namespace xrnn
         Tensor2<T> input_table() const;
 
     private:
-        // weight_drop: mask weight_hh in place before the chunk; afterwards put the weights back
-        // and (after a backward) mask their gradient, dW = M * dW_masked.
-        void drop_recurrent_weights();
-        void restore_recurrent_weights(bool backward);
-        ParamSpan<T> recurrent_weight(std::size_t layer); // weight_hh_l<layer>
-
         CharModelConfig config_;
         ParamSet<T> own_;
         Recurrent<T> rnn_;
@@ -78,7 +71,6 @@ namespace xrnn
         Tensor3<T> emb_, dx_, dy_;            // (T, B, E), (T, B, E), (T, B, H)
         Tensor2<T> head_in_, mask_, logits_;  // (T*B, H), (T*B, H), (T*B, V)
         std::vector<std::int32_t> one_;       // sampling scratch
-        std::vector<T> w_keep_, w_mask_, g_keep_; // weight_drop: the unmasked weight_hh, masks, earlier grads
     };
 }
 
