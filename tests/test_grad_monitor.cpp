@@ -2,6 +2,7 @@
 // equal finite differences, Pascanu's bound (E1), the LSTM forget-gate decay (E4), per-tensor
 // norms, clip statistics, non-finite gradients and the diagnosis.
 #include "xrnn/grad_monitor.hpp"
+#include "xrnn/monitor_json.hpp"
 #include "xrnn/gradflow/tasks.hpp"
 
 #include <doctest/doctest.h>

@@ -1,5 +1,6 @@
 // charlm/src/train_report.cpp -- see train_report.hpp.
 #include "xrnn/charlm/train_report.hpp"
+#include "xrnn/monitor_json.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -2,6 +2,7 @@
 #include "xrnn/gradflow/train.hpp"
 
 #include "xrnn/clip.hpp"
+#include "xrnn/monitor_json.hpp"
 #include "xrnn/grad_monitor.hpp"
 #include "xrnn/gradflow/report_writer.hpp"
 #include "xrnn/gradflow/task_net.hpp"

@@ -153,10 +153,6 @@ namespace xrnn
     // Per-layer analysis of one trace (used by report(); public for tests and the study tool).
     LayerFlowReport analyse_flow(const FlowTrace& trace, const MonitorThresholds& thresholds,
                                  bool final_step_loss);
-
-    // One JSON object (one line) per report: all fields, per-step arrays as log10 values
-    // (null where the norm is 0 or not finite).
-    std::string monitor_json(const MonitorReport& r);
 }
 
 #endif
