@@ -16,7 +16,9 @@ meson test -C build --print-errorlogs
 echo "== address + undefined sanitizers"
 # -Wno-maybe-uninitialized: GCC 12 reports false positives inside libstdc++'s <regex> (used by
 # xtensor's xnpy) only when -fsanitize is on; the release build above keeps the warning.
+# Only the suite runs here, so the tools, benchmarks and examples are not built a second time.
 [ -d build-asan ] || meson setup build-asan -Dwerror=true -Dbuildtype=debugoptimized \
+  -Dtools=false -Dbenchmarks=false -Dexamples=false \
   -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-Wno-maybe-uninitialized
 meson compile -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
