@@ -32,7 +32,7 @@ namespace xrnn
         {
             const CellTraits& tr = rnn.traits();
             std::vector<std::string> names(rnn.params().count());
-            for (std::size_t l = 0; l < rnn.config().num_layers; ++l)
+            for (std::size_t l = 0; l < rnn.units(); ++l)
                 for (std::size_t k = 0; k < tr.tensors.size(); ++k)
                 {
                     const CellTensor& t = tr.tensors[k];
@@ -209,7 +209,7 @@ namespace xrnn
                                       const ClipResult& clip, bool final_step_loss)
     {
         const RecurrentConfig& cfg = rnn.config();
-        XRNN_CHECK(rnn.flow_trace() && rnn.flow_traces().size() == cfg.num_layers,
+        XRNN_CHECK(rnn.flow_trace() && rnn.flow_traces().size() == rnn.units(),
                    "GradMonitor::report needs a backward run with set_flow_trace(true)");
         MonitorReport r;
         r.step = step;
@@ -260,13 +260,14 @@ namespace xrnn
         }
 
         const double gamma = max_slope(cfg.activation);
-        for (std::size_t l = 0; l < cfg.num_layers; ++l)
+        for (std::size_t l = 0; l < rnn.units(); ++l) // one report per (layer, direction)
         {
             LayerFlowReport lr = analyse_flow(rnn.flow_traces()[l], thresholds_, final_step_loss);
-            lr.layer = l;
+            lr.layer = l / rnn.directions();
+            lr.direction = l % rnn.directions();
             const T* w_hh = rnn.params().value(rnn.tensor_index(l, 1)); // weight_hh (cell_traits)
             const std::size_t block = traits.candidate_block;
-            singular_vectors_.resize(cfg.num_layers);
+            singular_vectors_.resize(rnn.units());
             const bool warm = singular_vectors_[l].size() == H; // then a few iterations suffice
             lr.sigma_max = sigma_max(w_hh + block * H * H, H, H, warm ? 30 : 500, &singular_vectors_[l]);
             lr.gamma = gamma;

@@ -4,9 +4,11 @@
 
 #include "xrnn/blas.hpp"
 #include "xrnn/layer.hpp"
+#include "xrnn/tensor.hpp"
 #include "parallel.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 
 namespace xrnn::kernels
@@ -36,6 +38,75 @@ namespace xrnn::kernels
         parallel::run(parts, [&](std::size_t part) {
             fn(rows * part / parts, rows * (part + 1) / parts, part);
         });
+    }
+
+    // The same over the batch of a layer call: for packed dims (sorted longest first) the
+    // blocks hold equal shares of valid steps rather than of rows, so no thread idles while
+    // the other runs the long sequences. Each part loops over steps and takes
+    // [r0, min(r1, d.rows(t))) of every step.
+    template <class Fn>
+    void split_rows(const LayerDims& d, std::size_t parts, Fn&& fn)
+    {
+        if (parts <= 1 || !d.packed())
+            return split_rows(d.batch, parts, fn);
+        std::size_t bounds[9] = {0};
+        parts = std::min<std::size_t>(parts, 8);
+        const std::size_t total = d.total_rows();
+        // rows 0..r-1 hold sum over steps of min(rows(t), r) valid steps: walk r up
+        std::size_t r = 0, done = 0;
+        for (std::size_t p = 1; p < parts; ++p)
+        {
+            const std::size_t want = total * p / parts;
+            while (r < d.batch && done < want)
+            {
+                std::size_t len = 0; // length of row r: steps with more than r rows
+                while (len < d.steps && d.rows(len) > r)
+                    ++len;
+                done += len;
+                ++r;
+            }
+            bounds[p] = r;
+        }
+        bounds[parts] = d.batch;
+        parallel::run(parts, [&](std::size_t part) { fn(bounds[part], bounds[part + 1], part); });
+    }
+
+    // rows [r0, r1) of a part, clipped to the rows step t still has
+    inline std::size_t step_end(const LayerDims& d, std::size_t t, std::size_t r1)
+    {
+        return std::min(r1, d.rows(t));
+    }
+
+    // Shapes of per-step buffers (rows of every step, `cols` wide) and of state buffers
+    // (h[0] then every step's rows): (T, B, cols) and (T+1, B, H) when dense; packed, the
+    // same rows as (1, total, cols) and (1, B + total, H) (layer.hpp's LayerDims).
+    inline std::array<std::size_t, 3> step_shape(const LayerDims& d, std::size_t cols)
+    {
+        if (d.packed())
+            return {1, d.total_rows(), cols};
+        return {d.steps, d.batch, cols};
+    }
+    inline std::array<std::size_t, 3> state_shape(const LayerDims& d, std::size_t H)
+    {
+        if (d.packed())
+            return {1, d.batch + d.total_rows(), H};
+        return {d.steps + 1, d.batch, H};
+    }
+
+    // h[t] rows 0..rows(t)-1 for every step, stacked like the per-step buffers: the left
+    // operand of dW_hh's one GEMM. Dense, that is h[0..T-1] itself; packed, the prefix of
+    // each h[t] that step t used is gathered into `scratch`.
+    template <class T, class Buf>
+    const T* previous_states(Buf& scratch, const T* h, const LayerDims& d)
+    {
+        if (!d.packed())
+            return h;
+        const std::size_t H = d.hidden_size;
+        ensure_shape(scratch, std::array<std::size_t, 3>{1, d.total_rows(), H});
+        for (std::size_t t = 0; t < d.steps; ++t)
+            std::copy(h + d.state_row(t) * H, h + (d.state_row(t) + d.rows(t)) * H,
+                      scratch.data() + d.start(t) * H);
+        return scratch.data();
     }
 
     // out (rows, G) = x (rows, I) W_ih^T, or a copy of x_proj when the caller has it

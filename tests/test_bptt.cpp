@@ -296,3 +296,145 @@ TEST_CASE("weight drop: gradients match finite differences with the mask fixed, 
     CHECK_THROWS_WITH_AS(xrnn::Recurrent<float>{bad}, doctest::Contains("weight_drop must be in [0, 1), got 1"),
                          std::invalid_argument);
 }
+
+TEST_CASE("lengths: stateful chunks carry each sequence's own final state; truncated backward of a packed chunk")
+{
+    for (auto cell : cells)
+        for (bool bi : {false, true})
+        {
+            INFO(xrnn::cell_name(cell) << (bi ? " bidirectional" : ""));
+            auto c = config(cell);
+            c.bidirectional = bi;
+            xrnn::Recurrent<double> net(c, {4}), ref(c, {4});
+            const std::vector<std::size_t> len1{5, 2, 4}, len2{1, 3, 3};
+            const auto x1 = random3<double>(5, 3, 3, 21), x2 = random3<double>(3, 3, 3, 22);
+            xrnn::Tensor3<double> y1, y2, yr;
+            net.forward_stateful(x1, y1, len1);
+            net.forward_stateful(x2, y2, len2);
+            xrnn::RecurrentState<double> s1, s2;
+            ref.forward(x1, {}, yr, s1, len1);
+            CHECK(max_diff(yr, y1) == 0.0);
+            ref.forward(x2, s1, yr, s2, len2);
+            CHECK(max_diff(yr, y2) == 0.0);
+            CHECK(max_diff(net.carried_state().h, s2.h) == 0.0);
+            if (xrnn::cell_traits(cell).cell_state)
+                CHECK(max_diff(net.carried_state().c, s2.c) == 0.0);
+
+            const auto dy = random3<double>(3, 3, net.output_size(), 23);
+            xrnn::Tensor3<double> dxa, dxb;
+            xrnn::RecurrentState<double> ds0;
+            net.params().zero_grad();
+            net.backward_stateful(dy, &dxa);
+            ref.params().zero_grad();
+            ref.backward(dy, {}, dxb, ds0);
+            CHECK(max_diff(dxa, dxb) == 0.0);
+            CHECK(std::equal(net.params().grads(), net.params().grads() + net.params().size(), ref.params().grads()));
+            for (std::size_t t = 1; t < 3; ++t) // sequence 0 has length 1: no gradient reaches its later inputs
+                for (std::size_t i = 0; i < 3; ++i)
+                    CHECK(dxa(t, 0, i) == 0.0);
+        }
+}
+
+TEST_CASE("lengths: a padded batch equals each sequence run alone, in float on two threads, repeatably")
+{
+    // Big enough to split rows across threads (kernels::split_rows by valid steps).
+    const int before = xrnn::blas::threads();
+    xrnn::blas::set_threads(2);
+    for (auto cell : cells)
+        for (bool bi : {false, true})
+        {
+            INFO(xrnn::cell_name(cell) << (bi ? " bidirectional" : ""));
+            xrnn::RecurrentConfig c;
+            c.cell = cell;
+            c.input_size = 5;
+            c.hidden_size = 33;
+            c.num_layers = 2;
+            c.bidirectional = bi;
+            const std::size_t T = 30, B = 11;
+            std::vector<std::size_t> lengths(B);
+            for (std::size_t b = 0; b < B; ++b)
+                lengths[b] = 1 + (b * 7) % T;
+            xrnn::Recurrent<float> net(c, {5});
+            const auto x = random3<float>(T, B, 5, 31);
+            const auto dy = random3<float>(T, B, net.output_size(), 32);
+            xrnn::Tensor3<float> y, y2, dx, dx2;
+            xrnn::RecurrentState<float> s, s2, ds, ds2;
+            net.forward(x, {}, y, s, lengths);
+            net.params().zero_grad();
+            net.backward(dy, {}, dx, ds);
+            const std::vector<float> g(net.params().grads(), net.params().grads() + net.params().size());
+            net.forward(x, {}, y2, s2, lengths);
+            net.params().zero_grad();
+            net.backward(dy, {}, dx2, ds2);
+            CHECK(y == y2);
+            CHECK(dx == dx2);
+            CHECK(std::equal(g.begin(), g.end(), net.params().grads()));
+
+            xrnn::Recurrent<float> one(c, {5});
+            std::vector<double> gsum(g.size(), 0.0);
+            double ydiff = 0, sdiff = 0, dxdiff = 0, pad = 0;
+            for (std::size_t b = 0; b < B; ++b)
+            {
+                const std::size_t L = lengths[b];
+                xrnn::Tensor3<float> xb = xrnn::Tensor3<float>::from_shape({L, 1, 5});
+                xrnn::Tensor3<float> dyb = xrnn::Tensor3<float>::from_shape({L, 1, net.output_size()});
+                for (std::size_t t = 0; t < L; ++t)
+                {
+                    std::copy_n(&x(t, b, 0), 5, &xb(t, 0, 0));
+                    std::copy_n(&dy(t, b, 0), net.output_size(), &dyb(t, 0, 0));
+                }
+                xrnn::Tensor3<float> yb, dxb;
+                xrnn::RecurrentState<float> sb, dsb;
+                one.forward(xb, {}, yb, sb);
+                one.params().zero_grad();
+                one.backward(dyb, {}, dxb, dsb);
+                for (std::size_t i = 0; i < g.size(); ++i)
+                    gsum[i] += one.params().grads()[i];
+                for (std::size_t t = 0; t < T; ++t)
+                    for (std::size_t j = 0; j < net.output_size(); ++j)
+                        (t < L ? ydiff : pad) = std::max(t < L ? ydiff : pad, std::abs(double(y(t, b, j)) - (t < L ? yb(t, 0, j) : 0.f)));
+                for (std::size_t t = 0; t < T; ++t)
+                    for (std::size_t i = 0; i < 5; ++i)
+                        (t < L ? dxdiff : pad) = std::max(t < L ? dxdiff : pad, std::abs(double(dx(t, b, i)) - (t < L ? dxb(t, 0, i) : 0.f)));
+                for (std::size_t u = 0; u < net.units(); ++u)
+                    for (std::size_t j = 0; j < 33; ++j)
+                        sdiff = std::max(sdiff, std::abs(double(s.h(u, b, j)) - sb.h(u, 0, j)));
+            }
+            double gmax = 0, gerr = 0;
+            for (std::size_t i = 0; i < g.size(); ++i)
+            {
+                gmax = std::max(gmax, std::abs(gsum[i]));
+                gerr = std::max(gerr, std::abs(gsum[i] - g[i]));
+            }
+            CHECK(pad == 0.0); // outputs and input gradients past each length are exactly zero
+            CHECK(ydiff < 1e-5);
+            CHECK(sdiff < 1e-5);
+            CHECK(dxdiff < 1e-5);
+            CHECK(gmax > 1.0);
+            CHECK(gerr < 1e-5 * gmax);
+        }
+    xrnn::blas::set_threads(before);
+}
+
+TEST_CASE("lengths and bidirectional: bad input names the problem")
+{
+    auto c = config(xrnn::CellKind::gru);
+    c.bidirectional = true;
+    xrnn::Recurrent<float> net(c);
+    xrnn::Tensor3<float> y;
+    xrnn::RecurrentState<float> s, bad;
+    const auto x = random3<float>(4, 3, 3, 1);
+    CHECK_THROWS_WITH_AS(net.forward(x, {}, y, s, {4, 2}),
+                         doctest::Contains("lengths has 2 entries but the batch has 3 sequences"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(net.forward(x, {}, y, s, {4, 0, 1}),
+                         doctest::Contains("lengths[1] = 0 is outside 1..4"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(net.forward(x, {}, y, s, {4, 5, 1}),
+                         doctest::Contains("lengths[1] = 5 is outside 1..4"), std::invalid_argument);
+    bad.h = xrnn::Tensor3<float>::from_shape({2, 3, 5});
+    CHECK_THROWS_WITH_AS(net.forward(x, bad, y, s), doctest::Contains("expected (2 * num_layers, batch, hidden_size) = (4, 3, 5)"),
+                         std::invalid_argument);
+    net.forward(x, {}, y, s, {4, 2, 1});
+    CHECK(y.shape()[2] == 10);
+    CHECK(s.h.shape()[0] == 4);
+    CHECK_THROWS_WITH_AS(net.output_data(), doctest::Contains("unidirectional full-length"), std::invalid_argument);
+}

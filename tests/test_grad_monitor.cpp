@@ -453,3 +453,39 @@ TEST_CASE("sigma_max by power iteration")
     const float z[4] = {0, 0, 0, 0};
     CHECK(xrnn::sigma_max(z, 2, 2) == 0.0);
 }
+
+TEST_CASE("monitor: a bidirectional stack with lengths reports every (layer, direction), reverse blocks named")
+{
+    xrnn::RecurrentConfig cfg;
+    cfg.cell = CellKind::gru;
+    cfg.input_size = 3;
+    cfg.hidden_size = 4;
+    cfg.num_layers = 2;
+    cfg.bidirectional = true;
+    xrnn::Recurrent<float> rnn(cfg, {3});
+    const std::size_t S = 6, B = 3;
+    xrnn::RecurrentState<float> sT, ds0;
+    Tensor3<float> y, dx;
+    rnn.forward(random3<float>(S, B, 3, 4), {}, y, sT, {6, 2, 4});
+    rnn.set_flow_trace(true);
+    rnn.backward(random3<float>(S, B, 8, 5), {}, dx, ds0);
+    xrnn::GradMonitor mon;
+    const xrnn::ClipResult clip = xrnn::clip_by_global_norm<float>({rnn.params().span()}, 1e9);
+    const auto r = mon.report(1, rnn, {{"rnn.", &rnn.params()}}, clip, false);
+    REQUIRE(r.layers.size() == 4);
+    for (std::size_t u = 0; u < 4; ++u)
+    {
+        CHECK(r.layers[u].layer == u / 2);
+        CHECK(r.layers[u].direction == u % 2);
+        CHECK(r.layers[u].dh.size() == S);
+        CHECK(r.layers[u].dh[0] > 0);
+        CHECK(r.layers[u].sigma_max > 0);
+    }
+    bool reverse_gate = false;
+    for (const auto& t : r.tensors)
+        reverse_gate |= t.name == "rnn.weight_hh_l1_reverse[z]";
+    CHECK(reverse_gate);
+    const auto j = nlohmann::json::parse(xrnn::monitor_json(r));
+    CHECK(j["layers"][1]["direction"] == "reverse");
+    CHECK(j["layers"][2]["direction"] == "forward");
+}

@@ -6,3 +6,12 @@ TEST_CASE("gru: every activation combination matches the reference and finite di
 {
     CHECK(cellcheck::check_all_activations(xrnn::CellKind::gru) <= cellcheck::kTolerance);
 }
+
+TEST_CASE("gru: variable lengths and bidirectional stacks, every activation combination, vs each sequence alone and finite differences")
+{
+    for (const auto& v : cellcheck::packed_variants())
+    {
+        INFO(v.name);
+        CHECK(cellcheck::check_all_activations(xrnn::CellKind::gru, v) <= cellcheck::kTolerance);
+    }
+}

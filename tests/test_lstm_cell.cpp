@@ -6,3 +6,12 @@ TEST_CASE("lstm: every activation combination matches the reference and finite d
 {
     CHECK(cellcheck::check_all_activations(xrnn::CellKind::lstm) <= cellcheck::kTolerance);
 }
+
+TEST_CASE("lstm: variable lengths and bidirectional stacks, every activation combination, vs each sequence alone and finite differences")
+{
+    for (const auto& v : cellcheck::packed_variants())
+    {
+        INFO(v.name);
+        CHECK(cellcheck::check_all_activations(xrnn::CellKind::lstm, v) <= cellcheck::kTolerance);
+    }
+}

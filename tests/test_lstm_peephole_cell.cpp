@@ -10,6 +10,15 @@ TEST_CASE("lstm_peephole: every activation combination matches the reference and
     CHECK(cellcheck::check_all_activations(xrnn::CellKind::lstm_peephole) <= cellcheck::kTolerance);
 }
 
+TEST_CASE("lstm_peephole: variable lengths and bidirectional stacks, every activation combination, vs each sequence alone and finite differences")
+{
+    for (const auto& v : cellcheck::packed_variants())
+    {
+        INFO(v.name);
+        CHECK(cellcheck::check_all_activations(xrnn::CellKind::lstm_peephole, v) <= cellcheck::kTolerance);
+    }
+}
+
 TEST_CASE("lstm_peephole: the peephole path alone, in closed form")
 {
     // All weights and biases zero except the peepholes: i = s(p_i c), f = s(p_f c), g = tanh(0)

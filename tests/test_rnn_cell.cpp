@@ -6,3 +6,12 @@ TEST_CASE("rnn: every activation combination matches the reference and finite di
 {
     CHECK(cellcheck::check_all_activations(xrnn::CellKind::rnn) <= cellcheck::kTolerance);
 }
+
+TEST_CASE("rnn: variable lengths and bidirectional stacks, every activation combination, vs each sequence alone and finite differences")
+{
+    for (const auto& v : cellcheck::packed_variants())
+    {
+        INFO(v.name);
+        CHECK(cellcheck::check_all_activations(xrnn::CellKind::rnn, v) <= cellcheck::kTolerance);
+    }
+}

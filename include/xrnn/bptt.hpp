@@ -3,8 +3,14 @@
 // consecutive chunks, gradient cut at chunk boundaries).
 //
 // Names and shapes follow PyTorch's nn.RNN / nn.GRU / nn.LSTM (batch_first=False):
-//   x (T, B, input_size) -> y (T, B, hidden_size), state h, c (num_layers, B, hidden_size)
-// and the parameters are weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}.
+//   x (T, B, input_size) -> y (T, B, D * hidden_size), state h, c (num_layers * D, B, hidden_size)
+// with D = 2 directions when bidirectional (forward first, as PyTorch), and the parameters are
+// weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (+ the same with _reverse).
+// Variable lengths follow pack_padded_sequence(enforce_sorted=False) -> module ->
+// pad_packed_sequence: give each sequence's length and the stack runs only its valid steps
+// (sorted internally, longest first, so step t computes only the rows still running);
+// outputs past a length are zero, the final state is the one after the last valid step, and
+// padded inputs neither influence anything nor receive gradient.
 // Activations follow Keras: `activation` is the candidate (and LSTM cell-output) function,
 // `recurrent_activation` the gate function.
 // Not here: embeddings, heads, losses, optimizers (their own headers).
@@ -39,9 +45,14 @@ namespace xrnn
         // WeightDrop, Merity et al. 2018): each forward draws one mask per layer, shared by all
         // steps and rows, and its backward uses it, so the recurrence itself is regularised.
         double weight_drop = 0.0;
+        // PyTorch's `bidirectional`: every layer runs a second, reverse-time direction (each
+        // sequence reversed within its own length) and feeds both to the next layer; the two
+        // directions run side by side on two threads.
+        bool bidirectional = false;
     };
 
-    // Hidden state of the whole stack: h, c (num_layers, B, hidden_size); c is empty
+    // Hidden state of the whole stack: h, c (num_layers * directions, B, hidden_size), in
+    // PyTorch's order (layer 0 forward, layer 0 reverse, layer 1 forward, ...); c is empty
     // except for cells with a cell state (LSTM). An empty state means zeros.
     template <class T>
     struct RecurrentState
@@ -61,19 +72,27 @@ namespace xrnn
         const ParamSet<T>& params() const { return params_; }
         void initialize(const InitConfig& init);
 
+        std::size_t directions() const { return config_.bidirectional ? 2 : 1; }
+        std::size_t output_size() const { return directions() * config_.hidden_size; }
+        // (layer, direction) pairs, layer-major: unit l * directions() + d
+        std::size_t units() const { return config_.num_layers * directions(); }
+
         // ---- full BPTT
-        // y, sT are resized. s0 may be empty (zeros). The cache of this call stays until the
-        // next forward; backward must follow the forward it differentiates.
+        // y, sT are resized. s0 may be empty (zeros). lengths (one per batch entry, each in
+        // 1..T, any order) may be empty: all T. The cache of this call stays until the next
+        // forward; backward must follow the forward it differentiates.
         void forward(const Tensor3<T>& x, const RecurrentState<T>& s0, Tensor3<T>& y,
-                     RecurrentState<T>& sT);
+                     RecurrentState<T>& sT, const std::vector<std::size_t>& lengths = {});
         // Adds parameter gradients into params().grads(); writes dx (T, B, input_size) and ds0.
-        // dsT (gradient w.r.t. the final state) may be empty (zeros).
+        // dsT (gradient w.r.t. the final state) may be empty (zeros). With lengths, dy past a
+        // sequence's length is ignored and dx there is zero.
         void backward(const Tensor3<T>& dy, const RecurrentState<T>& dsT, Tensor3<T>& dx,
                       RecurrentState<T>& ds0);
 
         // ---- truncated BPTT: consecutive chunks of one long stream
-        // Starts from the state the previous chunk ended in (zeros after reset_state()).
-        void forward_stateful(const Tensor3<T>& x, Tensor3<T>& y);
+        // Starts from the state the previous chunk ended in (zeros after reset_state()); with
+        // lengths, each sequence carries the state after its own last valid step.
+        void forward_stateful(const Tensor3<T>& x, Tensor3<T>& y, const std::vector<std::size_t>& lengths = {});
         void forward_stateful(const Tensor3<T>& x); // outputs stay in output_data()
         // The same, with layer 0's input projections x W_ih^T (seq_len * batch, gates * H) given
         // by the caller (see lib/cells/cell_ops.hpp's x_proj; CharModel's sampling table).
@@ -93,24 +112,37 @@ namespace xrnn
         void set_keep_preactivations(bool keep) { keep_pre_ = keep; }
 
         // Gradient-flow trace: when on, every backward fills one FlowTrace per layer with the
-        // per-step adjoint norms (grad_monitor.hpp); off costs nothing.
+        // per-step adjoint norms (grad_monitor.hpp), one per unit; off costs nothing.
         void set_flow_trace(bool on) { trace_on_ = on; }
         bool flow_trace() const { return trace_on_; }
         const std::vector<FlowTrace>& flow_traces() const { return traces_; }
 
         const CellTraits& traits() const { return *traits_; }
-        // Caches of the last forward, one per layer, for diagnostics (cell_cache.hpp).
+        // Caches of the last forward, one per unit, for diagnostics (cell_cache.hpp).
         const std::vector<CellCache<T>>& caches() const { return caches_; }
-        // Index in params() of layer l's tensor k, in the order of traits().tensors.
-        std::size_t tensor_index(std::size_t layer, std::size_t k) const { return tensor_ids_[layer][k]; }
-        // Outputs of the last forward, (T, B, hidden_size) contiguous.
+        // Index in params() of unit u's tensor k (u = layer * directions() + direction), in the
+        // order of traits().tensors.
+        std::size_t tensor_index(std::size_t unit, std::size_t k) const { return tensor_ids_[unit][k]; }
+        // Outputs of the last forward, (T, B, hidden_size) contiguous: unidirectional
+        // full-length calls only (the others write y).
         const T* output_data() const;
+        // Lengths of the last forward (empty: all steps).
+        const std::vector<std::size_t>& lengths() const { return lengths_; }
 
     private:
-        LayerParams<T> layer_params(std::size_t l) const;
-        LayerGrads<T> layer_grads(std::size_t l);
-        void forward_impl(const Tensor3<T>& x, const T* h0, const T* c0, const T* x_proj = nullptr);
-        void backward_impl(const T* dy, const T* dhT, const T* dcT, T* dx, T* dh0, T* dc0);
+        LayerParams<T> layer_params(std::size_t u) const;
+        LayerGrads<T> layer_grads(std::size_t u);
+        void set_lengths(const std::vector<std::size_t>& lengths, std::size_t steps, std::size_t batch);
+        LayerDims dims(std::size_t layer) const;
+        std::size_t rows() const { return packed_ ? step_start_.back() : steps_ * batch_; }
+        void run_forward(const T* x, const T* h0, const T* c0, const T* x_proj);
+        void run_backward(const T* dy, const T* dhT, const T* dcT, T* dx, T* dh0, T* dc0);
+        void forward_impl(const Tensor3<T>& x, const RecurrentState<T>& s0,
+                          const std::vector<std::size_t>& lengths, const T* x_proj);
+        void backward_impl(const Tensor3<T>& dy, const RecurrentState<T>& dsT, Tensor3<T>* dx,
+                           RecurrentState<T>* ds0);
+        const T* top_output() const;
+        void write_output(Tensor3<T>& y) const;
         void write_final_state(RecurrentState<T>& s) const;
         void draw_weight_masks();
         void check_state(const RecurrentState<T>& s, std::size_t batch, const char* what) const;
@@ -118,11 +150,22 @@ namespace xrnn
         RecurrentConfig config_;
         const CellTraits* traits_;
         ParamSet<T> params_;
-        std::vector<std::vector<std::size_t>> tensor_ids_; // per layer, per traits_->tensors entry
-        std::vector<CellCache<T>> caches_;                 // per layer
-        Tensor3<T> input_;            // (T, B, I) copy of the last input, so callers may free theirs
-        Tensor3<T> dbuf_[2];          // (T, B, H) gradients flowing down between layers
-        std::vector<Tensor3<T>> dropped_, mask_; // (T, B, H) per layer below the top: dropped outputs, masks
+        std::vector<std::vector<std::size_t>> tensor_ids_; // per unit, per traits_->tensors entry
+        std::vector<CellCache<T>> caches_;                 // per unit
+        // Rows of the last forward: (T, B) dense, or packed (layer.hpp's LayerDims) when it had
+        // lengths or is bidirectional. Every buffer below holds rows() rows in that order.
+        bool packed_ = false;
+        std::vector<std::size_t> lengths_;    // as given, batch order
+        std::vector<std::size_t> order_;      // packed row i = batch entry order_[i] (longest first)
+        std::vector<std::size_t> step_rows_, step_start_; // LayerDims::step_rows / step_start
+        std::vector<std::size_t> rev_;        // row of (t, i) in reverse time: (len_i - 1 - t, i)
+        Tensor3<T> input_;            // (rows, I) copy of the last input, so callers may free theirs
+        Tensor3<T> state0_[2];        // packed: initial h, c in row order
+        std::vector<Tensor3<T>> xrev_, cat_; // bidirectional, per layer: reverse-time input; both outputs
+        Tensor3<T> dbuf_[2];          // (rows, D*H) gradients flowing down between layers
+        Tensor3<T> dyd_[2], dxd_[2];  // bidirectional: dy and dx of each direction
+        Tensor3<T> dy_, dx_, ds_[4];  // packed: dy, dx, dsT and ds0 in row order
+        std::vector<Tensor3<T>> dropped_, mask_; // (rows, D*H) per layer below the top: dropped outputs, masks
         // weight_drop, per layer (G*H*H): the masked weight_hh the cells run on, its mask, and
         // the gradient w.r.t. the masked weights before the mask is applied
         std::vector<std::vector<T>> w_dropped_, w_mask_, dw_dropped_;

@@ -2,7 +2,8 @@
 //
 // One struct for every cell kind (each uses the fields its comment names), so the stack holds
 // one vector of them and a new cell needs no new cache type. Shapes: T steps, B rows, H hidden
-// units, G = gates * H.
+// units, G = gates * H; for packed calls (variable lengths, layer.hpp) the (T, B) of per-step
+// buffers is (1, total rows) and the (T+1, B) of state buffers (1, B + total rows).
 #ifndef XRNN_CELL_CACHE_HPP
 #define XRNN_CELL_CACHE_HPP
 
@@ -35,6 +36,7 @@ namespace xrnn
         Tensor2<T> row;       // lstm: (threads, 5H) one row's gates and activation(c)
         Tensor2<T> dh, dc;    // (B, H) the adjoints carried back one step
         Tensor1<T> bias;      // (G) b_ih + b_hh (rnn, lstm)
+        Tensor3<T> hprev;     // packed calls: the rows of h[t] step t used, stacked (backward)
         detail::StepWeights<T> w_step; // W_hh as the per-step product needs it
         FlowTrace* trace = nullptr;    // when set, backward records per-step adjoint norms into it
     };

@@ -67,6 +67,7 @@ namespace xrnn
     struct LayerFlowReport
     {
         std::size_t layer = 0;
+        std::size_t direction = 0;      // 0 forward, 1 reverse (bidirectional stacks)
         std::size_t steps = 0;          // T
         std::vector<double> dh;         // dh[t-1] = batch-mean ||dL/dh_t||, t = 1..T
         std::vector<double> dc;         // LSTM: batch-mean ||dL/dc_t||, t = 1..T

@@ -32,12 +32,26 @@ namespace xrnn
         T* extra = nullptr;
     };
 
+    // Sizes of one unrolled call. Dense: every step has all B rows, step t's rows start at t*B.
+    // Packed (PyTorch's PackedSequence): the batch is sorted by length, longest first, so the
+    // rows still running at step t are a prefix 0..rows(t)-1 and the step's rows are stored
+    // contiguously after those of the previous steps; padding is neither stored nor computed.
+    // State buffers hold h[0] (all B rows) and then every step's outputs: h[t] starts at
+    // state_row(t), and a sequence's final state sits at state_row(its length) + its row.
     struct LayerDims
     {
         std::size_t steps = 0;       // T
         std::size_t batch = 0;       // B
         std::size_t input_size = 0;  // I
         std::size_t hidden_size = 0; // H
+        const std::size_t* step_rows = nullptr;  // packed: rows(t), non-increasing, rows(0) = B
+        const std::size_t* step_start = nullptr; // packed: first row of step t, T+1 entries
+
+        bool packed() const { return step_rows != nullptr; }
+        std::size_t rows(std::size_t t) const { return step_rows ? step_rows[t] : batch; }
+        std::size_t start(std::size_t t) const { return step_start ? step_start[t] : t * batch; }
+        std::size_t total_rows() const { return start(steps); }
+        std::size_t state_row(std::size_t t) const { return t == 0 ? 0 : batch + start(t - 1); }
     };
 }
 

@@ -47,6 +47,7 @@ namespace xrnn
         {
             json o;
             o["layer"] = l.layer;
+            o["direction"] = l.direction == 0 ? "forward" : "reverse";
             o["diagnosis"] = diagnosis_name(l.diagnosis);
             o["flags"] = l.flags;
             o["steps"] = l.steps;

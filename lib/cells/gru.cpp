@@ -26,16 +26,16 @@ namespace xrnn
                      bool keep_pre, const T* x_proj)
     {
         const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
-        const std::size_t G = 3 * H, BH = B * H;
+        const std::size_t G = 3 * H, BH = B * H, N = d.total_rows();
         cache.dims = d;
         cache.activation = act;
         cache.recurrent_activation = ract;
         cache.x = x;
         keep_pre = keep_pre || derivative_needs_input(act) || derivative_needs_input(ract);
-        ensure_shape(cache.gates, std::array<std::size_t, 3>{S, B, G});
-        ensure_shape(cache.pre, std::array<std::size_t, 3>{keep_pre ? S : 0, B, G});
-        ensure_shape(cache.hn, std::array<std::size_t, 3>{S, B, H});
-        ensure_shape(cache.h, std::array<std::size_t, 3>{S + 1, B, H});
+        ensure_shape(cache.gates, kernels::step_shape(d, G));
+        ensure_shape(cache.pre, kernels::step_shape(d, keep_pre ? G : 0));
+        ensure_shape(cache.hn, kernels::step_shape(d, H));
+        ensure_shape(cache.h, kernels::state_shape(d, H));
         ensure_shape(cache.hh, std::array<std::size_t, 2>{B, G});
 
         T* gates = cache.gates.data();
@@ -44,24 +44,26 @@ namespace xrnn
         kernels::copy_or_zero(h, h0, BH);
 
         // gates (T*B, 3H) = x W_ih^T + b_ih
-        kernels::input_projection(gates, x, x_proj, p.w_ih, S * B, G, I);
-        kernels::add_bias_rows(gates, p.b_ih, S * B, G);
+        kernels::input_projection(gates, x, x_proj, p.w_ih, N, G, I);
+        kernels::add_bias_rows(gates, p.b_ih, N, G);
 
-        cache.w_step.set(p.w_hh, H, G, true, S * B);
-        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B,
-                                                     2.0 * S * B * G * H, false);
+        cache.w_step.set(p.w_hh, H, G, true, N);
+        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B, 2.0 * N * G * H, false);
         // rows [r0, r1) of the batch through all steps (kernels::split_rows)
-        kernels::split_rows(B, parts, [&](std::size_t r0, std::size_t r1, std::size_t) {
+        kernels::split_rows(d, parts, [&](std::size_t r0, std::size_t r1, std::size_t) {
             for (std::size_t t = 0; t < S; ++t)
             {
-                T* gt = gates + t * B * G;
-                const T* hp = h + t * BH;
-                T* hnt = cache.hn.data() + t * BH;
-                T* pt = keep_pre ? cache.pre.data() + t * B * G : nullptr;
+                const std::size_t e = kernels::step_end(d, t, r1);
+                if (e <= r0)
+                    break;
+                T* gt = gates + d.start(t) * G;
+                const T* hp = h + d.state_row(t) * H;
+                T* hnt = cache.hn.data() + d.start(t) * H;
+                T* pt = keep_pre ? cache.pre.data() + d.start(t) * G : nullptr;
                 // hh (B, 3H) = h[t] W_hh^T + b_hh
-                cache.w_step.multiply(r1 - r0, hp + r0 * H, H, hh + r0 * G, G, false);
-                kernels::add_bias_rows(hh + r0 * G, p.b_hh, r1 - r0, G);
-                for (std::size_t b = r0; b < r1; ++b)
+                cache.w_step.multiply(e - r0, hp + r0 * H, H, hh + r0 * G, G, false);
+                kernels::add_bias_rows(hh + r0 * G, p.b_hh, e - r0, G);
+                for (std::size_t b = r0; b < e; ++b)
                 {
                     T* row = gt + b * G; // r | z | n
                     const T* hrow = hh + b * G;
@@ -83,7 +85,7 @@ namespace xrnn
                     activation_forward(act, n, n, H);
                     const T* z = row + H;
                     const T* hprev = hp + b * H;
-                    T* hnext = h + (t + 1) * BH + b * H;
+                    T* hnext = h + d.state_row(t + 1) * H + b * H;
                     for (std::size_t j = 0; j < H; ++j)
                         hnext[j] = n[j] + z[j] * (hprev[j] - n[j]); // (1-z) n + z h
                 }
@@ -97,11 +99,11 @@ namespace xrnn
     {
         const LayerDims& d = cache.dims;
         const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
-        const std::size_t G = 3 * H, BH = B * H;
+        const std::size_t G = 3 * H, BH = B * H, N = d.total_rows();
         const Activation& act = cache.activation;
         const Activation& ract = cache.recurrent_activation;
         const bool have_pre = cache.pre.size() > 0;
-        ensure_shape(cache.dgh, std::array<std::size_t, 3>{S, B, G});
+        ensure_shape(cache.dgh, kernels::step_shape(d, G));
         ensure_shape(cache.dh, std::array<std::size_t, 2>{B, H});
         ensure_shape(cache.hh, std::array<std::size_t, 2>{B, G});
         T* dgx = cache.gates.data();  // in place: each row's gates are saved before their gradient replaces them
@@ -113,22 +115,25 @@ namespace xrnn
         if (trace)
             trace->reset(S, false);
 
-        cache.w_step.set(p.w_hh, G, H, false, S * B);
-        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B,
-                                                     2.0 * S * B * G * H, trace != nullptr);
-        kernels::split_rows(B, parts, [&](std::size_t r0, std::size_t r1, std::size_t) {
+        cache.w_step.set(p.w_hh, G, H, false, N);
+        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B, 2.0 * N * G * H,
+                                                     trace != nullptr);
+        kernels::split_rows(d, parts, [&](std::size_t r0, std::size_t r1, std::size_t) {
             T* saved = hh + r0 * G; // r | z | n of the current row (this part's own hh row)
             for (std::size_t t = S; t-- > 0;)
             {
-                const T* pt = have_pre ? cache.pre.data() + t * B * G : nullptr;
-                const T* hnt = cache.hn.data() + t * BH;
-                const T* hp = cache.h.data() + t * BH;
-                const T* dyt = dy + t * BH;
-                T* dgxt = dgx + t * B * G;
-                T* dght = dgh + t * B * G;
+                const std::size_t e = kernels::step_end(d, t, r1);
+                if (e <= r0)
+                    continue;
+                const T* pt = have_pre ? cache.pre.data() + d.start(t) * G : nullptr;
+                const T* hnt = cache.hn.data() + d.start(t) * H;
+                const T* hp = cache.h.data() + d.state_row(t) * H;
+                const T* dyt = dy + d.start(t) * H;
+                T* dgxt = dgx + d.start(t) * G;
+                T* dght = dgh + d.start(t) * G;
                 if (trace) // one part then: the trace sums over all rows
-                    trace->add_state(t + 1, dh, dyt, static_cast<const T*>(nullptr), B, H);
-                for (std::size_t b = r0; b < r1; ++b)
+                    trace->add_state(t + 1, dh, dyt, static_cast<const T*>(nullptr), d.rows(t), H);
+                for (std::size_t b = r0; b < e; ++b)
                 {
                     T* dr = dgxt + b * G;
                     std::copy(dr, dr + G, saved);
@@ -158,7 +163,7 @@ namespace xrnn
                         dhr[2 * H + j] = dn[j] * r[j];
                 }
                 // dh[t] = direct path + dgh[t] W_hh
-                cache.w_step.multiply(r1 - r0, dght + r0 * G, G, dh + r0 * H, H, true);
+                cache.w_step.multiply(e - r0, dght + r0 * G, G, dh + r0 * H, H, true);
             }
         });
         if (trace)
@@ -166,7 +171,8 @@ namespace xrnn
         if (dh0)
             std::copy(dh, dh + BH, dh0);
 
-        kernels::layer_weight_backward(g, dx, dgx, dgh, cache.x, cache.h.data(), p, S * B, G, I, H);
+        const T* hprev = kernels::previous_states(cache.hprev, cache.h.data(), d);
+        kernels::layer_weight_backward(g, dx, dgx, dgh, cache.x, hprev, p, N, G, I, H);
     }
 
     XRNN_CELL_OPS(gru)

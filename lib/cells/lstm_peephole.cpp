@@ -29,16 +29,16 @@ namespace xrnn
                       const Activation& ract, bool keep_pre, const T* x_proj)
     {
         const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
-        const std::size_t G = 4 * H, BH = B * H;
+        const std::size_t G = 4 * H, BH = B * H, N = d.total_rows();
         cache.dims = d;
         cache.activation = act;
         cache.recurrent_activation = ract;
         cache.x = x;
         keep_pre = keep_pre || derivative_needs_input(act) || derivative_needs_input(ract);
-        ensure_shape(cache.gates, std::array<std::size_t, 3>{S, B, G});
-        ensure_shape(cache.pre, std::array<std::size_t, 3>{keep_pre ? S : 0, B, G});
-        ensure_shape(cache.c, std::array<std::size_t, 3>{S + 1, B, H});
-        ensure_shape(cache.h, std::array<std::size_t, 3>{S + 1, B, H});
+        ensure_shape(cache.gates, kernels::step_shape(d, G));
+        ensure_shape(cache.pre, kernels::step_shape(d, keep_pre ? G : 0));
+        ensure_shape(cache.c, kernels::state_shape(d, H));
+        ensure_shape(cache.h, kernels::state_shape(d, H));
         ensure_shape(cache.bias, std::array<std::size_t, 1>{G});
         for (std::size_t j = 0; j < G; ++j)
             cache.bias(j) = p.b_ih[j] + p.b_hh[j];
@@ -50,30 +50,32 @@ namespace xrnn
         kernels::copy_or_zero(c, c0, BH);
 
         // all input projections at once: gates (T*B, 4H) = x (T*B, I) W_ih^T + (b_ih + b_hh)
-        kernels::input_projection(gates, x, x_proj, p.w_ih, S * B, G, I);
-        kernels::add_bias_rows(gates, cache.bias.data(), S * B, G);
+        kernels::input_projection(gates, x, x_proj, p.w_ih, N, G, I);
+        kernels::add_bias_rows(gates, cache.bias.data(), N, G);
 
         XRNN_ASSERT(p.extra != nullptr);
         const T* pi = p.extra; // peepholes (3H): i, f, o
         const T* pf = p.extra + H;
         const T* po = p.extra + 2 * H;
-        cache.w_step.set(p.w_hh, H, G, true, S * B);
-        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B,
-                                                     2.0 * S * B * G * H, false);
+        cache.w_step.set(p.w_hh, H, G, true, N);
+        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B, 2.0 * N * G * H, false);
         ensure_shape(cache.row, std::array<std::size_t, 2>{parts, 5 * H});
         // rows [r0, r1) of the batch through all steps (kernels::split_rows)
-        kernels::split_rows(B, parts, [&](std::size_t r0, std::size_t r1, std::size_t part) {
+        kernels::split_rows(d, parts, [&](std::size_t r0, std::size_t r1, std::size_t part) {
             T* ac = cache.row.data() + part * 5 * H; // activation(c') of the current row
             for (std::size_t t = 0; t < S; ++t)
             {
-                T* gt = gates + t * B * G;
-                const T* hp = h + t * BH;
+                const std::size_t e = kernels::step_end(d, t, r1);
+                if (e <= r0)
+                    break;
+                T* gt = gates + d.start(t) * G;
+                const T* hp = h + d.state_row(t) * H;
                 // recurrence: gates[t] += h[t] W_hh^T
-                cache.w_step.multiply(r1 - r0, hp + r0 * H, H, gt + r0 * G, G, true);
-                const T* cp = c + t * BH;
-                T* cn = c + (t + 1) * BH;
-                T* hn = h + (t + 1) * BH;
-                for (std::size_t b = r0; b < r1; ++b)
+                cache.w_step.multiply(e - r0, hp + r0 * H, H, gt + r0 * G, G, true);
+                const T* cp = c + d.state_row(t) * H;
+                T* cn = c + d.state_row(t + 1) * H;
+                T* hn = h + d.state_row(t + 1) * H;
+                for (std::size_t b = r0; b < e; ++b)
                 {
                     T* row = gt + b * G; // i | f | g | o
                     const T* crow = cp + b * H;
@@ -82,7 +84,7 @@ namespace xrnn
                         row[j] += pi[j] * crow[j];
                         row[H + j] += pf[j] * crow[j];
                     }
-                    T* prow = keep_pre ? cache.pre.data() + t * B * G + b * G : nullptr;
+                    T* prow = keep_pre ? cache.pre.data() + (d.start(t) + b) * G : nullptr;
                     if (prow)
                         std::copy(row, row + 3 * H, prow);
                     activation_forward(ract, row, row, 2 * H);
@@ -114,7 +116,7 @@ namespace xrnn
     {
         const LayerDims& d = cache.dims;
         const std::size_t S = d.steps, B = d.batch, I = d.input_size, H = d.hidden_size;
-        const std::size_t G = 4 * H, BH = B * H;
+        const std::size_t G = 4 * H, BH = B * H, N = d.total_rows();
         const Activation& act = cache.activation;
         const Activation& ract = cache.recurrent_activation;
         const bool have_pre = cache.pre.size() > 0;
@@ -133,20 +135,23 @@ namespace xrnn
         const T* pi = p.extra;
         const T* pf = p.extra + H;
         const T* po = p.extra + 2 * H;
-        cache.w_step.set(p.w_hh, G, H, false, S * B);
-        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B,
-                                                     2.0 * S * B * G * H, trace != nullptr);
+        cache.w_step.set(p.w_hh, G, H, false, N);
+        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B, 2.0 * N * G * H,
+                                                     trace != nullptr);
         ensure_shape(cache.row, std::array<std::size_t, 2>{parts, 5 * H});
-        kernels::split_rows(B, parts, [&](std::size_t r0, std::size_t r1, std::size_t part) {
+        kernels::split_rows(d, parts, [&](std::size_t r0, std::size_t r1, std::size_t part) {
             T* saved = cache.row.data() + part * 5 * H; // this row's i | f | g | o, then activation(c')
             for (std::size_t t = S; t-- > 0;)
             {
-                const T* pt = have_pre ? cache.pre.data() + t * B * G : nullptr;
-                T* dgt = dgates + t * B * G;
-                const T* dyt = dy + t * BH;
+                const std::size_t e = kernels::step_end(d, t, r1);
+                if (e <= r0)
+                    continue;
+                const T* pt = have_pre ? cache.pre.data() + d.start(t) * G : nullptr;
+                T* dgt = dgates + d.start(t) * G;
+                const T* dyt = dy + d.start(t) * H;
                 if (trace) // one part then: the trace sums over all rows
-                    trace->add_state(t + 1, dh, dyt, static_cast<const T*>(dc), B, H);
-                for (std::size_t b = r0; b < r1; ++b)
+                    trace->add_state(t + 1, dh, dyt, static_cast<const T*>(dc), d.rows(t), H);
+                for (std::size_t b = r0; b < e; ++b)
                 {
                     T* drow = dgt + b * G;
                     std::copy(drow, drow + G, saved); // the gates, before their gradients replace them
@@ -154,12 +159,12 @@ namespace xrnn
                     const T* gf = saved + H;
                     const T* gg = saved + 2 * H;
                     const T* go = saved + 3 * H;
-                    const T* cprev = cache.c.data() + t * BH + b * H;
-                    const T* cnext = cache.c.data() + (t + 1) * BH + b * H;
+                    const T* cprev = cache.c.data() + d.state_row(t) * H + b * H;
+                    const T* cnext = cache.c.data() + d.state_row(t + 1) * H + b * H;
                     T* ac = saved + G;
                     activation_forward(act, cnext, ac, H); // as in forward, bit for bit
                     if (trace)
-                        trace->add_gate_row(gf, H, B * S);
+                        trace->add_gate_row(gf, H, N);
                     T* dhrow = dh + b * H;
                     T* dcrow = dc + b * H;
                     T* di = drow;
@@ -178,7 +183,7 @@ namespace xrnn
                     for (std::size_t j = 0; j < H; ++j) // o's peephole reads c'
                         dhrow[j] += dout[j] * po[j];
                     if (trace)
-                        trace->add_cell_total_row(t + 1, dcrow, dhrow, B, H);
+                        trace->add_cell_total_row(t + 1, dcrow, dhrow, d.rows(t), H);
                     for (std::size_t j = 0; j < H; ++j)
                     {
                         const T dct = dcrow[j] + dhrow[j];
@@ -193,7 +198,7 @@ namespace xrnn
                         dcrow[j] += di[j] * pi[j] + df[j] * pf[j];
                 }
                 // dh[t] = dgates[t] W_hh  (B, 4H) x (4H, H)
-                cache.w_step.multiply(r1 - r0, dgt + r0 * G, G, dh + r0 * H, H, false);
+                cache.w_step.multiply(e - r0, dgt + r0 * G, G, dh + r0 * H, H, false);
             }
         });
         if (trace)
@@ -208,20 +213,22 @@ namespace xrnn
 
         // peephole gradients, summed over all steps and rows after the sweep (the rows ran on
         // several threads): dp_i += dpre_i * c[t], dp_f += dpre_f * c[t], dp_o += dpre_o * c[t+1]
-        for (std::size_t r = 0; r < S * B; ++r)
-        {
-            const T* dr = dgates + r * G;
-            const T* cprev = cache.c.data() + r * H;
-            const T* cnext = cprev + BH;
-            for (std::size_t j = 0; j < H; ++j)
+        for (std::size_t t = 0; t < S; ++t)
+            for (std::size_t b = 0; b < d.rows(t); ++b)
             {
-                g.extra[j] += dr[j] * cprev[j];
-                g.extra[H + j] += dr[H + j] * cprev[j];
-                g.extra[2 * H + j] += dr[3 * H + j] * cnext[j];
+                const T* dr = dgates + (d.start(t) + b) * G;
+                const T* cprev = cache.c.data() + (d.state_row(t) + b) * H;
+                const T* cnext = cache.c.data() + (d.state_row(t + 1) + b) * H;
+                for (std::size_t j = 0; j < H; ++j)
+                {
+                    g.extra[j] += dr[j] * cprev[j];
+                    g.extra[H + j] += dr[H + j] * cprev[j];
+                    g.extra[2 * H + j] += dr[3 * H + j] * cnext[j];
+                }
             }
-        }
         // input and hidden side share the gate gradients: W_ih x and W_hh h enter the sum alike
-        kernels::layer_weight_backward(g, dx, dgates, dgates, cache.x, cache.h.data(), p, S * B, G, I, H);
+        const T* hprev = kernels::previous_states(cache.hprev, cache.h.data(), d);
+        kernels::layer_weight_backward(g, dx, dgates, dgates, cache.x, hprev, p, N, G, I, H);
     }
 
     XRNN_CELL_OPS(lstm_peephole)
