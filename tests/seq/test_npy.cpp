@@ -35,7 +35,7 @@ TEST_SUITE("seq npy")
         CHECK(m.rows == 3);
         CHECK(m.cols == 1);
         CHECK(m.data == std::vector<float>{0.5f, 1.5f, -2.5f});
-        write_raw_npy(d + "/u1.npy", "{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }", "\x01\x00\xff");
+        write_raw_npy(d + "/u1.npy", "{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }", std::string("\x01\x00\xff", 3));
         CHECK(read_npy_ints(d + "/u1.npy") == std::vector<std::int64_t>{1, 0, 255});
         write_raw_npy(d + "/i2.npy", "{'descr': '<i2', 'fortran_order': False, 'shape': (2,), }",
                       std::string("\xfe\xff\x05\x00", 4));
