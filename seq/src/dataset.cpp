@@ -2,6 +2,7 @@
 #include "xrnn/seq/dataset.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -200,6 +201,7 @@ namespace xrnn::seq
             {
                 for (const auto& [name, bytes] : members)
                     if (name != xk && (name.rfind("x_", 0) == 0 || name.rfind("y_", 0) == 0) &&
+                        name.size() > 2 && std::isdigit(static_cast<unsigned char>(name[2])) &&
                         std::stoul(name.substr(2)) >= k)
                         fail(path, "member " + name + " present but " + xk +
                                        " missing (valid: x_0, y_0, x_1, y_1, ... without gaps)");

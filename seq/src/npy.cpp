@@ -1,6 +1,7 @@
 // npy.cpp -- a hand-written parser of the fixed-format python-dict .npy header.
 #include "xrnn/seq/npy.hpp"
 
+#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -129,6 +130,8 @@ namespace xrnn::seq
             if (i + 1 >= s.size())
                 break;
             std::size_t used = 0;
+            if (!std::isdigit(static_cast<unsigned char>(s[i])))
+                fail(name, "bad .npy header: shape " + s);
             a.shape.push_back(std::stoul(s.substr(i), &used));
             count *= a.shape.back();
             i += used;

@@ -20,7 +20,7 @@ namespace
 
 TEST_SUITE("seq batcher")
 {
-    TEST_CASE("each epoch covers every sequence once, in length-sorted batches")
+    TEST_CASE("seq: each epoch covers every sequence once, in length-sorted batches")
     {
         const auto l = lengths(1000);
         Batcher b(l, 8, 42);
@@ -43,7 +43,7 @@ TEST_SUITE("seq batcher")
         CHECK(b.epoch() == 1);
     }
 
-    TEST_CASE("same seed, same batches; other seed or epoch, other batches; resume is exact")
+    TEST_CASE("seq: same seed, same batches; other seed or epoch, other batches; resume is exact")
     {
         const auto l = lengths(103);
         Batcher a(l, 10, 7), c(l, 10, 7), other(l, 10, 8);
@@ -66,7 +66,7 @@ TEST_SUITE("seq batcher")
         CHECK(r.batch_index() == a.batch_index());
     }
 
-    TEST_CASE("pad_batch is time-major with zeros past each length")
+    TEST_CASE("seq: pad_batch is time-major with zeros past each length")
     {
         Dataset d;
         d.features = 2;

@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include <zip.h>
+
 #include "seq_test_util.hpp"
 #include "xrnn/seq/dataset.hpp"
 #include "xrnn/seq/example_data.hpp"
@@ -24,6 +26,20 @@ namespace
         return s.find(part) != std::string::npos;
     }
 
+    // An .npz holding copies of one .npy under the given member names.
+    void write_npz(const std::string& path, const std::string& npy_path, const std::vector<std::string>& members)
+    {
+        std::ifstream in(npy_path, std::ios::binary);
+        static std::string bytes; // libzip reads the buffers at zip_close
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+        int err = 0;
+        zip_t* z = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
+        REQUIRE(z);
+        for (const auto& m : members)
+            zip_file_add(z, (m + ".npy").c_str(), zip_source_buffer(z, bytes.data(), bytes.size(), 0), ZIP_FL_OVERWRITE);
+        REQUIRE(zip_close(z) == 0);
+    }
+
     Matrix ramp(std::size_t rows, std::size_t cols, float base)
     {
         Matrix m;
@@ -37,7 +53,7 @@ namespace
 
 TEST_SUITE("seq dataset")
 {
-    TEST_CASE("task names")
+    TEST_CASE("seq: task names")
     {
         for (Task t : {Task::classify, Task::regress, Task::tag})
             CHECK(task_from_name(task_name(t)) == t);
@@ -52,7 +68,7 @@ TEST_SUITE("seq dataset")
         }
     }
 
-    TEST_CASE("classify list: relative paths, comments, sorted class ids, eval with the training table")
+    TEST_CASE("seq: classify list: relative paths, comments, sorted class ids, eval with the training table")
     {
         const auto d = seqtest::tmp_dir("ds_classify");
         std::filesystem::create_directories(d + "/sub");
@@ -78,7 +94,7 @@ TEST_SUITE("seq dataset")
         CHECK(has(error_of([&] { load_list(d + "/one.txt", Task::classify); }), "one.txt: only 1 class"));
     }
 
-    TEST_CASE("regress and tag lists")
+    TEST_CASE("seq: regress and tag lists")
     {
         const auto d = seqtest::tmp_dir("ds_regress_tag");
         write_npy(d + "/a.npy", ramp(3, 1, 0));
@@ -96,7 +112,7 @@ TEST_SUITE("seq dataset")
         CHECK(t.items[0].tags == std::vector<std::int32_t>{0, 2, 1});
     }
 
-    TEST_CASE("every bad list line is reported as list:line")
+    TEST_CASE("seq: every bad list line is reported as list:line")
     {
         const auto d = seqtest::tmp_dir("ds_errors");
         write_npy(d + "/ok.npy", ramp(3, 2, 0));
@@ -132,7 +148,7 @@ TEST_SUITE("seq dataset")
         CHECK(has(error_of([&] { load_list(d + "/nope.txt", Task::classify); }), "nope.txt: cannot open"));
     }
 
-    TEST_CASE("npz fixture made by np.savez_compressed")
+    TEST_CASE("seq: npz fixture made by np.savez_compressed")
     {
         const std::string path = std::string(XRNN_FIXTURES) + "/seq/small.npz";
         Dataset ds = load_npz(path, Task::classify);
@@ -144,10 +160,18 @@ TEST_SUITE("seq dataset")
         CHECK(ds.items[2].label == 0);
         CHECK(ds.items[1].x[2 * 4 + 1] == doctest::Approx(1 + 0.4 + 0.01));
         CHECK(has(error_of([&] { load_npz(path, Task::tag); }), "small.npz:y_0"));
+        const auto d = seqtest::tmp_dir("ds_npz");
+        const float two[2] = {0.5f, 1.5f}; // (2,): features (2, 1) as x, a 1-D target as y
+        seqtest::write_raw_npy(d + "/t.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }",
+                               std::string(reinterpret_cast<const char*>(two), sizeof two));
+        write_npz(d + "/gap.npz", d + "/t.npy", {"x_0", "y_0", "x_2", "y_2"});
+        CHECK(has(error_of([&] { load_npz(d + "/gap.npz", Task::regress); }), "gap.npz: member x_2 present but x_1 missing"));
+        write_npz(d + "/noy.npz", d + "/t.npy", {"x_0", "y_0", "x_1"});
+        CHECK(has(error_of([&] { load_npz(d + "/noy.npz", Task::regress); }), "noy.npz: member x_1 has no y_1"));
         CHECK(has(error_of([&] { load_npz(XRNN_TEST_TMP "/none.npz", Task::classify); }), "none.npz: cannot open"));
     }
 
-    TEST_CASE("validation split is deterministic and disjoint")
+    TEST_CASE("seq: validation split is deterministic and disjoint")
     {
         const auto d = seqtest::tmp_dir("ds_split");
         const auto list = make_example_data("adding", d, 20, 3, 2, 6);
@@ -166,7 +190,7 @@ TEST_SUITE("seq dataset")
         CHECK(seen.size() == 20);
     }
 
-    TEST_CASE("standardizer: per-feature mean and std over all steps")
+    TEST_CASE("seq: standardizer: per-feature mean and std over all steps")
     {
         Dataset ds;
         ds.features = 2;
@@ -187,7 +211,7 @@ TEST_SUITE("seq dataset")
         CHECK(restored.std == z.std);
     }
 
-    TEST_CASE("example data: shapes, lengths and labels")
+    TEST_CASE("seq: example data: shapes, lengths and labels")
     {
         const auto d = seqtest::tmp_dir("ds_examples");
         SUBCASE("adding: target is the sum of the two marked values")

@@ -12,7 +12,7 @@ using seqtest::write_raw_npy;
 
 TEST_SUITE("seq npy")
 {
-    TEST_CASE("float32 and int32 round trips")
+    TEST_CASE("seq: float32 and int32 round trips")
     {
         const auto d = seqtest::tmp_dir("npy_roundtrip");
         Matrix m{{1.5f, -2.f, 3.25f, 4.f, 5.f, 6.f}, 3, 2};
@@ -25,7 +25,7 @@ TEST_SUITE("seq npy")
         CHECK(read_npy_ints(d + "/t.npy") == std::vector<std::int64_t>{0, 3, -1, 7});
     }
 
-    TEST_CASE("float64, 1-D (T,), version 2.0 and small ints are read")
+    TEST_CASE("seq: float64, 1-D (T,), version 2.0 and small ints are read")
     {
         const auto d = seqtest::tmp_dir("npy_dtypes");
         double v[3] = {0.5, 1.5, -2.5};
@@ -42,7 +42,7 @@ TEST_SUITE("seq npy")
         CHECK(read_npy_ints(d + "/i2.npy") == std::vector<std::int64_t>{-2, 5});
     }
 
-    TEST_CASE("bad files give one-line errors naming the file and what is valid")
+    TEST_CASE("seq: bad files give one-line errors naming the file and what is valid")
     {
         const auto d = seqtest::tmp_dir("npy_errors");
         const std::string f4(24, '\0');
