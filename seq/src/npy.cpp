@@ -1,0 +1,215 @@
+// npy.cpp -- a hand-written parser of the fixed-format python-dict .npy header.
+#include "xrnn/seq/npy.hpp"
+
+#include <cctype>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace xrnn::seq
+{
+    namespace
+    {
+        [[noreturn]] void fail(const std::string& name, const std::string& what)
+        {
+            throw DataError(name + ": " + what);
+        }
+
+        // The text after 'key': in the header dict, up to the next top-level ',' or '}'.
+        std::string dict_value(const std::string& h, const std::string& key, const std::string& name)
+        {
+            auto k = h.find("'" + key + "'");
+            if (k == std::string::npos)
+                fail(name, "bad .npy header: no '" + key + "' key");
+            auto p = h.find(':', k);
+            if (p == std::string::npos)
+                fail(name, "bad .npy header near '" + key + "'");
+            ++p;
+            while (p < h.size() && h[p] == ' ')
+                ++p;
+            std::size_t e = p;
+            if (e < h.size() && h[e] == '(')
+                e = h.find(')', e) + 1;
+            else
+                while (e < h.size() && h[e] != ',' && h[e] != '}')
+                    ++e;
+            if (e == 0 || e > h.size())
+                fail(name, "bad .npy header near '" + key + "'");
+            return h.substr(p, e - p);
+        }
+
+        template <class T>
+        double load(const char* p)
+        {
+            T v;
+            std::memcpy(&v, p, sizeof v);
+            return static_cast<double>(v);
+        }
+
+        std::string read_all(const std::string& path)
+        {
+            std::ifstream in(path, std::ios::binary);
+            if (!in)
+                throw DataError(path + ": cannot open file (missing or unreadable)");
+            std::ostringstream ss;
+            ss << in.rdbuf();
+            return ss.str();
+        }
+
+        void write_file(const std::string& path, const std::string& descr, const std::string& shape,
+                        const void* data, std::size_t bytes)
+        {
+            std::string h = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+            std::size_t total = 10 + h.size() + 1;
+            h.append((64 - total % 64) % 64, ' ');
+            h += '\n';
+            std::ofstream out(path, std::ios::binary);
+            if (!out)
+                throw DataError(path + ": cannot write file");
+            out.write("\x93NUMPY\x01\x00", 8);
+            const unsigned char len[2] = {static_cast<unsigned char>(h.size() & 0xff),
+                                          static_cast<unsigned char>(h.size() >> 8)};
+            out.write(reinterpret_cast<const char*>(len), 2);
+            out << h;
+            out.write(static_cast<const char*>(data), static_cast<std::streamsize>(bytes));
+            if (!out)
+                throw DataError(path + ": write failed");
+        }
+    }
+
+    NpyArray parse_npy(const std::string& b, const std::string& name)
+    {
+        if (b.size() < 10 || b.compare(0, 6, "\x93NUMPY") != 0)
+            fail(name, "not a .npy file (bad magic; expected a file written by numpy.save)");
+        const auto major = static_cast<unsigned char>(b[6]);
+        std::size_t hlen = 0, start = 0;
+        if (major == 1)
+        {
+            hlen = static_cast<unsigned char>(b[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(b[9])) << 8);
+            start = 10;
+        }
+        else if (major == 2 || major == 3)
+        {
+            if (b.size() < 12)
+                fail(name, "truncated .npy header");
+            for (int i = 3; i >= 0; --i)
+                hlen = (hlen << 8) | static_cast<unsigned char>(b[8 + i]);
+            start = 12;
+        }
+        else
+            fail(name, "unsupported .npy format version " + std::to_string(major) + " (valid: 1, 2, 3)");
+        if (b.size() < start + hlen)
+            fail(name, "truncated .npy header");
+        const std::string h = b.substr(start, hlen);
+
+        NpyArray a;
+        std::string d = dict_value(h, "descr", name);
+        if (d.size() < 4 || (d[0] != '\'' && d[0] != '"'))
+            fail(name, "unsupported dtype " + d + " (valid: float32, float64, integer)");
+        a.descr = d.substr(1, d.size() - 2);
+        const char order = a.descr[0];
+        a.kind = a.descr.size() >= 2 ? a.descr[1] : 0;
+        const std::size_t size = a.descr.size() >= 3 ? std::stoul(a.descr.substr(2)) : 0;
+        if (order == '>' && size > 1)
+            fail(name, "'" + a.descr + "': big-endian data is not supported (save little-endian, e.g. astype('<f4'))");
+        bool ok = (a.kind == 'f' && (size == 4 || size == 8)) ||
+                  ((a.kind == 'i' || a.kind == 'u') && (size == 1 || size == 2 || size == 4 || size == 8)) ||
+                  (a.kind == 'b' && size == 1);
+        if (!ok || (order != '<' && order != '|' && order != '='))
+            fail(name, "unsupported dtype '" + a.descr + "' (valid: float32, float64, int8..int64, uint8..uint64)");
+
+        if (dict_value(h, "fortran_order", name) != "False")
+            fail(name, "fortran_order is True: save a C-order array (numpy.ascontiguousarray)");
+
+        std::string s = dict_value(h, "shape", name);
+        std::size_t count = 1;
+        for (std::size_t i = 1; i + 1 < s.size();)
+        {
+            while (i + 1 < s.size() && (s[i] == ' ' || s[i] == ','))
+                ++i;
+            if (i + 1 >= s.size())
+                break;
+            std::size_t used = 0;
+            if (!std::isdigit(static_cast<unsigned char>(s[i])))
+                fail(name, "bad .npy header: shape " + s);
+            a.shape.push_back(std::stoul(s.substr(i), &used));
+            count *= a.shape.back();
+            i += used;
+        }
+
+        const std::size_t off = start + hlen;
+        if (b.size() < off + count * size)
+            fail(name, "truncated data: expected " + std::to_string(count * size) + " bytes, file has " +
+                           std::to_string(b.size() - off));
+        a.values.resize(count);
+        const char* p = b.data() + off;
+        for (std::size_t i = 0; i < count; ++i, p += size)
+        {
+            double v = 0;
+            switch (a.kind == 'f' ? 100 + size : a.kind == 'u' || a.kind == 'b' ? 200 + size : size)
+            {
+            case 104: v = load<float>(p); break;
+            case 108: v = load<double>(p); break;
+            case 1: v = load<std::int8_t>(p); break;
+            case 2: v = load<std::int16_t>(p); break;
+            case 4: v = load<std::int32_t>(p); break;
+            case 8: v = load<std::int64_t>(p); break;
+            case 201: v = load<std::uint8_t>(p); break;
+            case 202: v = load<std::uint16_t>(p); break;
+            case 204: v = load<std::uint32_t>(p); break;
+            case 208: v = load<std::uint64_t>(p); break;
+            }
+            a.values[i] = v;
+        }
+        return a;
+    }
+
+    Matrix features_from_npy(const NpyArray& a, const std::string& name)
+    {
+        if (a.kind != 'f')
+            fail(name, "'" + a.descr + "': features must be float32 or float64");
+        if (a.shape.empty() || a.shape.size() > 2)
+            fail(name, std::to_string(a.shape.size()) + " dims: features must be 2-D (steps, features) or 1-D (steps,)");
+        Matrix m;
+        m.rows = a.shape[0];
+        m.cols = a.shape.size() == 2 ? a.shape[1] : 1;
+        if (m.rows == 0)
+            fail(name, "empty sequence (0 steps)");
+        if (m.cols == 0)
+            fail(name, "0 features per step");
+        m.data.assign(a.values.begin(), a.values.end());
+        return m;
+    }
+
+    std::vector<std::int64_t> ints_from_npy(const NpyArray& a, const std::string& name)
+    {
+        if (a.kind != 'i' && a.kind != 'u' && a.kind != 'b')
+            fail(name, "'" + a.descr + "': tags must be an integer array (int8..int64, uint8..uint64)");
+        if (a.shape.size() != 1)
+            fail(name, std::to_string(a.shape.size()) + " dims: tags must be 1-D (steps,)");
+        if (a.shape[0] == 0)
+            fail(name, "empty sequence (0 tags)");
+        return std::vector<std::int64_t>(a.values.begin(), a.values.end());
+    }
+
+    Matrix read_npy_features(const std::string& path)
+    {
+        return features_from_npy(parse_npy(read_all(path), path), path);
+    }
+
+    std::vector<std::int64_t> read_npy_ints(const std::string& path)
+    {
+        return ints_from_npy(parse_npy(read_all(path), path), path);
+    }
+
+    void write_npy(const std::string& path, const Matrix& m)
+    {
+        write_file(path, "<f4", "(" + std::to_string(m.rows) + ", " + std::to_string(m.cols) + ")", m.data.data(),
+                   m.data.size() * sizeof(float));
+    }
+
+    void write_npy(const std::string& path, const std::vector<std::int32_t>& v)
+    {
+        write_file(path, "<i4", "(" + std::to_string(v.size()) + ",)", v.data(), v.size() * sizeof(std::int32_t));
+    }
+}
