@@ -1,8 +1,8 @@
 // xrnn/xrnn.hpp -- the whole core library in one include: activations, cells, the recurrent
-// stack with BPTT, parameters and initialisation, embedding, linear head and softmax
-// cross-entropy, dropout, clipping, optimizers, the weight average, the gradient-flow trace and
-// monitor, and checkpoints. Not the application wings (xrnn/charlm/, xrnn/gradflow/): include
-// those by name.
+// stack with BPTT, parameters and initialisation, embedding, linear head, sequence pooling,
+// softmax cross-entropy and mean squared error, dropout, clipping, optimizers, the weight
+// average, the gradient-flow trace and monitor, and checkpoints. Not the application wings
+// (xrnn/charlm/, xrnn/gradflow/): include those by name.
 #ifndef XRNN_XRNN_HPP
 #define XRNN_XRNN_HPP
 
@@ -21,9 +21,11 @@
 #include "xrnn/init.hpp"
 #include "xrnn/layer.hpp"
 #include "xrnn/linear.hpp"
+#include "xrnn/mse.hpp"
 #include "xrnn/optimizer.hpp"
 #include "xrnn/params.hpp"
 #include "xrnn/random.hpp"
+#include "xrnn/sequence_pool.hpp"
 #include "xrnn/softmax_xent.hpp"
 #include "xrnn/tensor.hpp"
 #include "xrnn/weight_average.hpp"
