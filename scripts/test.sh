@@ -34,8 +34,8 @@ done
 find "$dest" -name 'libxrnn.so*' | grep -q . || { echo "install is missing libxrnn.so"; exit 1; }
 find "$dest" -name 'xrnn.pc' | grep -q . || { echo "install is missing xrnn.pc"; exit 1; }
 # only the core is installed: the wings are the tools' static libraries
-if find "$dest" -path '*include/xrnn/charlm*' -o -path '*include/xrnn/gradflow*' | grep -q .; then
-  echo "install carries wing headers (charlm/gradflow)"; exit 1
+if find "$dest" -path '*include/xrnn/charlm*' -o -path '*include/xrnn/gradflow*' -o -path '*include/xrnn/seq/*' | grep -q .; then
+  echo "install carries wing headers (charlm/gradflow/seq)"; exit 1
 fi
 # the installed headers stand alone: the umbrella header compiles against them (and xtensor) only
 inc=$(dirname "$(dirname "$(find "$dest" -path '*/include/xrnn/xrnn.hpp' | head -n 1)")")

@@ -1,0 +1,771 @@
+// seq/src/seq_train.cpp -- see seq_train.hpp.
+#include "xrnn/seq/seq_train.hpp"
+
+#include "xrnn/blas.hpp"
+#include "xrnn/check.hpp"
+#include "xrnn/monitor_json.hpp"
+#include "xrnn/seq/npz.hpp"
+#include "xrnn/softmax_xent.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <numeric>
+#include <ostream>
+#include <sstream>
+
+namespace xrnn::seq
+{
+    namespace fs = std::filesystem;
+    using json = nlohmann::json;
+
+    namespace
+    {
+        constexpr const char* kReplaceLine = "\r\033[K";
+
+        bool is_npz(const std::string& path)
+        {
+            return path.size() >= 4 && path.compare(path.size() - 4, 4, ".npz") == 0;
+        }
+
+        std::string fmt(double v, int prec)
+        {
+            std::ostringstream os;
+            os << std::fixed << std::setprecision(prec) << v;
+            return os.str();
+        }
+
+        std::string duration(double s)
+        {
+            const long t = static_cast<long>(std::max(0.0, s) + 0.5);
+            char b[32];
+            std::snprintf(b, sizeof(b), "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+            return b;
+        }
+
+        // A fingerprint of a data set's content, so a resume on other data is refused.
+        std::uint64_t data_hash(const Dataset& d)
+        {
+            std::uint64_t h = fnv1a(task_name(d.task), std::char_traits<char>::length(task_name(d.task)));
+            for (const auto& s : d.items)
+            {
+                h ^= fnv1a(s.x.data(), s.x.size() * sizeof(float)) + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+                h ^= fnv1a(s.tags.data(), s.tags.size() * sizeof(std::int32_t)) + std::uint64_t(s.label) + (h << 6);
+                h ^= fnv1a(s.target.data(), s.target.size() * sizeof(float)) + (h >> 2);
+            }
+            return h;
+        }
+
+        template <class V>
+        std::size_t argmax(const V* v, std::size_t n)
+        {
+            return static_cast<std::size_t>(std::max_element(v, v + n) - v);
+        }
+
+        // Batches of `batch` indices in length order: little padding, and the same every time.
+        std::vector<std::vector<std::size_t>> sorted_batches(const Dataset& d, std::size_t batch)
+        {
+            std::vector<std::size_t> idx(d.size());
+            std::iota(idx.begin(), idx.end(), std::size_t(0));
+            std::stable_sort(idx.begin(), idx.end(),
+                             [&](std::size_t a, std::size_t b) { return d.items[a].steps > d.items[b].steps; });
+            std::vector<std::vector<std::size_t>> out;
+            for (std::size_t i = 0; i < idx.size(); i += batch)
+                out.emplace_back(idx.begin() + static_cast<std::ptrdiff_t>(i),
+                                 idx.begin() + static_cast<std::ptrdiff_t>(std::min(idx.size(), i + batch)));
+            return out;
+        }
+
+        // Pads a batch; lengths stay empty when every sequence has the batch's length (the dense path).
+        void make_batch(const Dataset& d, const std::vector<std::size_t>& idx, Tensor3<float>& x,
+                        std::vector<std::size_t>& lengths)
+        {
+            pad_batch(d, idx, x, lengths);
+            if (std::all_of(lengths.begin(), lengths.end(), [&](std::size_t l) { return l == x.shape()[0]; }))
+                lengths.clear();
+        }
+    }
+
+    // ---- configuration
+
+    SeqModelConfig model_config(const SeqTrainConfig& c, const Dataset& train)
+    {
+        SeqModelConfig m;
+        m.task = c.task;
+        m.features = train.features;
+        m.outputs = train.outputs;
+        m.input = input_layer_from_name(c.input);
+        m.input_size = c.input_size;
+        m.vocab = c.vocab;
+        m.pool = pool_from_name(c.pool);
+        m.rnn.cell = cell_from_name(c.cell);
+        m.rnn.hidden_size = c.hidden_size;
+        m.rnn.num_layers = c.num_layers;
+        m.rnn.bidirectional = c.bidirectional;
+        m.rnn.activation = activation_from_name(c.activation);
+        m.rnn.recurrent_activation = activation_from_name(c.recurrent_activation);
+        m.rnn.dropout = c.dropout;
+        return m;
+    }
+
+    std::string config_json(const SeqTrainConfig& c)
+    {
+        json j{{"train", c.train}, {"val", c.val}, {"val_fraction", c.val_fraction}, {"task", task_name(c.task)},
+               {"cell", c.cell}, {"hidden_size", c.hidden_size}, {"num_layers", c.num_layers},
+               {"bidirectional", c.bidirectional}, {"activation", c.activation},
+               {"recurrent_activation", c.recurrent_activation}, {"pool", c.pool}, {"input", c.input},
+               {"input_size", c.input_size}, {"vocab", c.vocab}, {"dropout", c.dropout},
+               {"standardize", c.standardize}, {"optimizer", optimizer_name(c.optimizer.kind)},
+               {"lr", c.optimizer.lr}, {"clip_norm", c.clip_norm}, {"epochs", c.epochs},
+               {"time_budget", c.time_budget}, {"batch_size", c.batch_size}, {"seed", c.seed},
+               {"threads", c.threads}, {"monitor_every", c.monitor_every}, {"out", c.out}};
+        return j.dump();
+    }
+
+    SeqTrainConfig config_from_json(const std::string& text)
+    {
+        const json j = json::parse(text);
+        SeqTrainConfig c;
+        j.at("train").get_to(c.train);
+        j.at("val").get_to(c.val);
+        j.at("val_fraction").get_to(c.val_fraction);
+        c.task = task_from_name(j.at("task").get<std::string>());
+        j.at("cell").get_to(c.cell);
+        j.at("hidden_size").get_to(c.hidden_size);
+        j.at("num_layers").get_to(c.num_layers);
+        j.at("bidirectional").get_to(c.bidirectional);
+        j.at("activation").get_to(c.activation);
+        j.at("recurrent_activation").get_to(c.recurrent_activation);
+        j.at("pool").get_to(c.pool);
+        j.at("input").get_to(c.input);
+        j.at("input_size").get_to(c.input_size);
+        j.at("vocab").get_to(c.vocab);
+        j.at("dropout").get_to(c.dropout);
+        j.at("standardize").get_to(c.standardize);
+        c.optimizer.kind = optimizer_from_name(j.at("optimizer").get<std::string>());
+        j.at("lr").get_to(c.optimizer.lr);
+        j.at("clip_norm").get_to(c.clip_norm);
+        j.at("epochs").get_to(c.epochs);
+        j.at("time_budget").get_to(c.time_budget);
+        j.at("batch_size").get_to(c.batch_size);
+        j.at("seed").get_to(c.seed);
+        j.at("threads").get_to(c.threads);
+        j.at("monitor_every").get_to(c.monitor_every);
+        j.at("out").get_to(c.out);
+        return c;
+    }
+
+    std::string model_config_json(const SeqModelConfig& c)
+    {
+        const RecurrentConfig& r = c.rnn;
+        json j{{"task", task_name(c.task)}, {"features", c.features}, {"outputs", c.outputs},
+               {"input", input_layer_name(c.input)}, {"input_size", c.input_size}, {"vocab", c.vocab},
+               {"pool", pool_name(c.pool)},
+               {"rnn", {{"cell", cell_name(r.cell)}, {"input_size", r.input_size}, {"hidden_size", r.hidden_size},
+                        {"num_layers", r.num_layers}, {"bidirectional", r.bidirectional},
+                        {"activation", activation_name(r.activation)},
+                        {"recurrent_activation", activation_name(r.recurrent_activation)},
+                        {"dropout", r.dropout}, {"weight_drop", r.weight_drop}}}};
+        return j.dump();
+    }
+
+    SeqModelConfig model_config_from_json(const std::string& text)
+    {
+        const json j = json::parse(text);
+        SeqModelConfig c;
+        c.task = task_from_name(j.at("task").get<std::string>());
+        j.at("features").get_to(c.features);
+        j.at("outputs").get_to(c.outputs);
+        c.input = input_layer_from_name(j.at("input").get<std::string>());
+        j.at("input_size").get_to(c.input_size);
+        j.at("vocab").get_to(c.vocab);
+        c.pool = pool_from_name(j.at("pool").get<std::string>());
+        const json& r = j.at("rnn");
+        c.rnn.cell = cell_from_name(r.at("cell").get<std::string>());
+        r.at("input_size").get_to(c.rnn.input_size);
+        r.at("hidden_size").get_to(c.rnn.hidden_size);
+        r.at("num_layers").get_to(c.rnn.num_layers);
+        r.at("bidirectional").get_to(c.rnn.bidirectional);
+        c.rnn.activation = activation_from_name(r.at("activation").get<std::string>());
+        c.rnn.recurrent_activation = activation_from_name(r.at("recurrent_activation").get<std::string>());
+        r.at("dropout").get_to(c.rnn.dropout);
+        r.at("weight_drop").get_to(c.rnn.weight_drop);
+        return c;
+    }
+
+    // ---- data
+
+    Dataset load_data(const std::string& path, Task task, const ClassTable* classes)
+    {
+        if (!is_npz(path))
+            return load_list(path, task, classes);
+        Dataset d = load_npz(path, task);
+        if (task == Task::classify && classes) // map the .npz's class names onto training's ids
+        {
+            for (auto& s : d.items)
+            {
+                const std::string name = d.classes.name(static_cast<std::size_t>(s.label));
+                const int id = classes->id(name);
+                if (id < 0)
+                    throw DataError(s.source + ": class '" + name + "' was not seen in training");
+                s.label = id;
+            }
+            d.classes = *classes;
+            d.outputs = classes->size();
+        }
+        return d;
+    }
+
+    Dataset load_unlabeled(const std::string& path)
+    {
+        Dataset d;
+        auto add = [&](Matrix&& m, const std::string& where) {
+            if (!d.items.empty() && m.cols != d.features)
+                throw DataError(where + ": " + std::to_string(m.cols) + " features per step, but "
+                                + d.items[0].source + " has " + std::to_string(d.features));
+            d.features = m.cols;
+            Sequence s;
+            s.steps = m.rows;
+            s.x = std::move(m.data);
+            s.source = where;
+            d.items.push_back(std::move(s));
+        };
+        if (is_npz(path))
+        {
+            const auto members = read_npz(path);
+            for (std::size_t k = 0;; ++k)
+            {
+                const std::string xk = "x_" + std::to_string(k);
+                auto it = members.find(xk);
+                if (it == members.end())
+                    break;
+                add(features_from_npy(parse_npy(it->second, path + ":" + xk), path + ":" + xk), path + ":" + xk);
+            }
+        }
+        else
+        {
+            std::ifstream in(path);
+            if (!in)
+                throw DataError(path + ": cannot open list file (missing or unreadable)");
+            const auto dir = fs::path(path).parent_path();
+            std::string line;
+            for (std::size_t no = 1; std::getline(in, line); ++no)
+            {
+                const std::string where = path + ":" + std::to_string(no);
+                std::string file = line.substr(0, line.find('\t'));
+                while (!file.empty() && (file.back() == '\r' || file.back() == ' '))
+                    file.pop_back();
+                if (file.empty() || file[0] == '#')
+                    continue;
+                const fs::path p(file);
+                try
+                {
+                    add(read_npy_features((p.is_absolute() ? p : dir / p).string()), file);
+                }
+                catch (const DataError& e)
+                {
+                    throw DataError(where + ": " + e.what());
+                }
+            }
+        }
+        if (d.items.empty())
+            throw DataError(path + ": no sequences");
+        return d;
+    }
+
+    BatchTargets batch_targets(const Dataset& d, const std::vector<std::size_t>& idx, std::size_t steps)
+    {
+        BatchTargets t;
+        const std::size_t B = idx.size();
+        if (d.task == Task::classify)
+            for (std::size_t i : idx)
+                t.labels.push_back(d.items[i].label);
+        else if (d.task == Task::regress)
+            for (std::size_t i : idx)
+                t.values.insert(t.values.end(), d.items[i].target.begin(), d.items[i].target.end());
+        else
+        {
+            t.labels.assign(steps * B, kIgnoreTarget);
+            for (std::size_t b = 0; b < B; ++b)
+                for (std::size_t s = 0; s < d.items[idx[b]].steps; ++s)
+                    t.labels[s * B + b] = d.items[idx[b]].tags[s];
+        }
+        return t;
+    }
+
+    // ---- the model file
+
+    void put_model(Checkpoint& c, const SeqModel<float>& m, const Standardizer& st, const ClassTable& classes)
+    {
+        put_params(c, "model.", m.own_params());
+        put_params(c, "rnn.", m.rnn().params());
+        if (!st.mean.empty())
+        {
+            c.tensors.emplace_back("standardizer.mean", st.mean);
+            c.tensors.emplace_back("standardizer.std", st.std);
+        }
+        json meta = c.meta_json.empty() ? json::object() : json::parse(c.meta_json);
+        meta["format"] = "xrnn-seq";
+        meta["model"] = json::parse(model_config_json(m.config()));
+        meta["classes"] = classes.names();
+        c.meta_json = meta.dump();
+    }
+
+    SavedModel load_model(const std::string& path)
+    {
+        const Checkpoint c = load_checkpoint(path);
+        json meta;
+        try
+        {
+            meta = json::parse(c.meta_json);
+        }
+        catch (const json::exception&)
+        {
+            throw CheckpointError(path + ": its metadata is not JSON: not an xrnn-seq model");
+        }
+        if (meta.value("format", std::string()) != "xrnn-seq")
+            throw CheckpointError(path + ": not an xrnn-seq model (format '" + meta.value("format", std::string("?"))
+                                  + "'); xrnn-charlm checkpoints are read by xrnn-charlm");
+        SavedModel s;
+        const SeqModelConfig cfg = model_config_from_json(meta.at("model").dump());
+        s.model = std::make_unique<SeqModel<float>>(cfg, InitConfig{0});
+        get_params(c, "model.", s.model->own_params());
+        get_params(c, "rnn.", s.model->rnn().params());
+        if (c.has("standardizer.mean"))
+        {
+            s.standardizer.mean = c.tensor<float>("standardizer.mean");
+            s.standardizer.std = c.tensor<float>("standardizer.std");
+        }
+        s.classes = ClassTable(meta.at("classes").get<std::vector<std::string>>());
+        s.meta_json = c.meta_json;
+        return s;
+    }
+
+    // ---- evaluation and prediction
+
+    EvalResult evaluate(SeqModel<float>& model, const Dataset& d, std::size_t batch_size)
+    {
+        const SeqModelConfig& mc = model.config();
+        XRNN_CHECK(d.features == mc.features, "the data has " + std::to_string(d.features)
+                                                  + " features per step; the model reads " + std::to_string(mc.features));
+        XRNN_CHECK(d.task == mc.task, std::string("the data is for ") + task_name(d.task) + "; the model does "
+                                          + task_name(mc.task));
+        const std::size_t C = mc.outputs;
+        EvalResult r;
+        if (mc.task == Task::classify)
+            r.confusion.assign(C, std::vector<std::size_t>(C, 0));
+        double total = 0;
+        std::size_t correct = 0;
+        model.set_training(false);
+        Tensor3<float> x;
+        std::vector<std::size_t> lengths;
+        for (const auto& idx : sorted_batches(d, batch_size))
+        {
+            make_batch(d, idx, x, lengths);
+            const std::size_t S = x.shape()[0], B = idx.size();
+            const BatchTargets t = batch_targets(d, idx, S);
+            const double loss = model.forward(x, lengths, &t);
+            const float* out = model.outputs().data();
+            if (mc.task == Task::tag)
+            {
+                std::size_t valid = 0;
+                for (std::size_t b = 0; b < B; ++b)
+                    for (std::size_t s = 0; s < d.items[idx[b]].steps; ++s, ++valid)
+                        correct += argmax(out + (s * B + b) * C, C) == std::size_t(t.labels[s * B + b]);
+                total += loss * double(valid);
+                r.count += valid;
+            }
+            else
+            {
+                total += loss * double(B);
+                r.count += B;
+                if (mc.task == Task::classify)
+                    for (std::size_t b = 0; b < B; ++b)
+                    {
+                        const std::size_t p = argmax(out + b * C, C);
+                        correct += p == std::size_t(t.labels[b]);
+                        ++r.confusion[std::size_t(t.labels[b])][p];
+                    }
+            }
+        }
+        model.set_training(true);
+        r.loss = total / double(std::max<std::size_t>(r.count, 1));
+        if (mc.task != Task::regress)
+            r.accuracy = double(correct) / double(std::max<std::size_t>(r.count, 1));
+        return r;
+    }
+
+    void predict_csv(SeqModel<float>& model, const Dataset& d, const ClassTable& classes, std::size_t batch_size,
+                     std::ostream& out)
+    {
+        const SeqModelConfig& mc = model.config();
+        XRNN_CHECK(d.features == mc.features, "the data has " + std::to_string(d.features)
+                                                  + " features per step; the model reads " + std::to_string(mc.features));
+        const std::size_t C = mc.outputs;
+        auto class_name = [&](std::size_t id) { return classes.size() ? classes.name(id) : std::to_string(id); };
+        auto quoted = [](const std::string& s) {
+            return s.find_first_of(",\"\n") == std::string::npos ? s : "\"" + s + "\"";
+        };
+        out << "source";
+        if (mc.task == Task::classify)
+        {
+            out << ",prediction";
+            for (std::size_t k = 0; k < C; ++k)
+                out << ",p_" << quoted(class_name(k));
+        }
+        else if (mc.task == Task::regress)
+            for (std::size_t k = 0; k < C; ++k)
+                out << ",y" << k;
+        else
+            out << ",tags";
+        out << "\n";
+        std::vector<std::string> rows(d.size());
+        model.set_training(false);
+        Tensor3<float> x;
+        std::vector<std::size_t> lengths;
+        for (const auto& idx : sorted_batches(d, batch_size))
+        {
+            make_batch(d, idx, x, lengths);
+            model.forward(x, lengths, nullptr);
+            const float* o = model.outputs().data();
+            const std::size_t B = idx.size();
+            for (std::size_t b = 0; b < B; ++b)
+            {
+                std::ostringstream row;
+                row << quoted(d.items[idx[b]].source);
+                if (mc.task == Task::classify)
+                {
+                    const float* z = o + b * C;
+                    const float mx = *std::max_element(z, z + C);
+                    double sum = 0;
+                    for (std::size_t k = 0; k < C; ++k)
+                        sum += std::exp(double(z[k] - mx));
+                    row << "," << quoted(class_name(argmax(z, C)));
+                    for (std::size_t k = 0; k < C; ++k)
+                        row << "," << std::setprecision(6) << std::exp(double(z[k] - mx)) / sum;
+                }
+                else if (mc.task == Task::regress)
+                    for (std::size_t k = 0; k < C; ++k)
+                        row << "," << std::setprecision(7) << o[b * C + k];
+                else
+                {
+                    row << ",";
+                    for (std::size_t s = 0; s < d.items[idx[b]].steps; ++s)
+                        row << (s ? " " : "") << argmax(o + (s * B + b) * C, C);
+                }
+                rows[idx[b]] = row.str();
+            }
+        }
+        model.set_training(true);
+        for (const auto& r : rows) // in the data set's order
+            out << r << "\n";
+    }
+
+    std::string eval_report(const EvalResult& r, const ClassTable& classes, Task task)
+    {
+        std::ostringstream os;
+        os << (task == Task::tag ? "steps " : "sequences ") << r.count << "\n";
+        os << (task == Task::regress ? "mse " : "loss ") << fmt(r.loss, 6) << (task == Task::regress ? "\n" : " nats\n");
+        if (r.accuracy >= 0)
+            os << "accuracy " << fmt(100 * r.accuracy, 2) << "%\n";
+        if (!r.confusion.empty())
+        {
+            std::size_t w = 9;
+            for (const auto& n : classes.names())
+                w = std::max(w, n.size() + 1);
+            os << "confusion matrix (rows: true class, columns: predicted)\n" << std::setw(int(w)) << "";
+            for (const auto& n : classes.names())
+                os << std::setw(int(w)) << n;
+            os << std::setw(10) << "recall" << "\n";
+            for (std::size_t i = 0; i < r.confusion.size(); ++i)
+            {
+                os << std::setw(int(w)) << classes.name(i);
+                std::size_t row = 0;
+                for (std::size_t j = 0; j < r.confusion.size(); ++j)
+                {
+                    os << std::setw(int(w)) << r.confusion[i][j];
+                    row += r.confusion[i][j];
+                }
+                os << std::setw(9) << (row ? fmt(100.0 * double(r.confusion[i][i]) / double(row), 1) : "-") << "%\n";
+            }
+        }
+        return os.str();
+    }
+
+    // ---- the trainer
+
+    void SeqTrainer::setup_data()
+    {
+        const SeqTrainConfig& c = config_;
+        train_ = load_data(c.train, c.task);
+        data_hash_ = data_hash(train_); // of the data as read, before any split or standardisation
+        if (!c.val.empty())
+            val_ = load_data(c.val, c.task, c.task == Task::classify ? &train_.classes : nullptr);
+        else
+        {
+            XRNN_CHECK(c.val_fraction > 0 && c.val_fraction < 1,
+                       "without a validation set, val_fraction must be in (0, 1), got " + std::to_string(c.val_fraction));
+            XRNN_CHECK(train_.size() >= 2, c.train + ": " + std::to_string(train_.size())
+                                               + " sequence; holding out a validation fraction needs at least 2");
+            val_ = split_validation(train_, c.val_fraction, c.seed);
+        }
+        XRNN_CHECK(val_.features == train_.features,
+                   "the validation data has " + std::to_string(val_.features) + " features per step; training has "
+                       + std::to_string(train_.features));
+        if (c.task == Task::regress)
+            XRNN_CHECK(val_.outputs == train_.outputs, "the validation data has " + std::to_string(val_.outputs)
+                                                           + " targets per sequence; training has "
+                                                           + std::to_string(train_.outputs));
+        if (c.task == Task::tag)
+        {
+            XRNN_CHECK(train_.outputs >= 2, c.train + ": every tag is 0; tagging needs at least 2 tag values");
+            for (const auto& s : val_.items)
+                for (auto t : s.tags)
+                    XRNN_CHECK(std::size_t(t) < train_.outputs,
+                               s.source + ": tag " + std::to_string(t) + " was not seen in training (tags 0.."
+                                   + std::to_string(train_.outputs - 1) + ")");
+            val_.outputs = train_.outputs;
+        }
+    }
+
+    SeqTrainer::SeqTrainer(const SeqTrainConfig& config) : config_(config)
+    {
+        XRNN_CHECK(config.batch_size > 0, "batch_size must be > 0");
+        XRNN_CHECK(config.epochs > 0 || config.time_budget > 0, "give epochs > 0 or a time budget");
+        XRNN_CHECK(config.threads >= 1, "threads must be >= 1");
+        XRNN_CHECK(config.clip_norm >= 0, "clip_norm must be >= 0 (0 = off)");
+        XRNN_CHECK(config.time_budget >= 0, "time_budget must be >= 0");
+        blas::set_threads(config.threads);
+        setup_data();
+        if (config.standardize && config.input != "embedding")
+        {
+            standardizer_ = Standardizer::fit(train_);
+            standardizer_.apply(train_);
+            standardizer_.apply(val_);
+        }
+        model_ = std::make_unique<SeqModel<float>>(model_config(config, train_), InitConfig{config.seed});
+        model_->rnn().dropout_rng().reseed(config.seed ^ 0xD0D0D0D0ull);
+        opt_ = std::make_unique<Optimizer<float>>(config.optimizer);
+        batcher_ = std::make_unique<Batcher>(train_, config.batch_size, config.seed);
+    }
+
+    void SeqTrainer::save(const std::string& path) const
+    {
+        Checkpoint c;
+        json meta{{"train_config", json::parse(config_json(config_))}, {"step", step_},
+                  {"epoch", batcher_->epoch()}, {"batch", batcher_->batch_index()}, {"elapsed", elapsed_},
+                  {"best_val", best_val_}, {"best_epoch", best_epoch_},
+                  {"data_hash", std::to_string(data_hash_)}};
+        c.meta_json = meta.dump();
+        put_model(c, *model_, standardizer_, train_.classes);
+        put_optimizer(c, *opt_);
+        put_rng(c, "rng.dropout", const_cast<SeqModel<float>&>(*model_).rnn().dropout_rng());
+        save_checkpoint(path, c);
+    }
+
+    std::unique_ptr<SeqTrainer> SeqTrainer::resume(const std::string& path, std::size_t epochs, double time_budget)
+    {
+        const Checkpoint c = load_checkpoint(path);
+        const json meta = json::parse(c.meta_json);
+        if (meta.value("format", std::string()) != "xrnn-seq" || !meta.contains("train_config"))
+            throw CheckpointError(path + ": not an xrnn-seq training checkpoint");
+        std::unique_ptr<SeqTrainer> t(new SeqTrainer());
+        t->config_ = config_from_json(meta.at("train_config").dump());
+        if (epochs > 0)
+            t->config_.epochs = epochs;
+        if (time_budget > 0)
+            t->config_.time_budget = time_budget;
+        blas::set_threads(t->config_.threads);
+        t->setup_data();
+        if (std::to_string(t->data_hash_) != meta.at("data_hash").get<std::string>())
+            throw CheckpointError(path + ": the training data in '" + t->config_.train
+                                  + "' changed since this checkpoint was saved; resume needs the same data");
+        if (c.has("standardizer.mean"))
+        {
+            t->standardizer_.mean = c.tensor<float>("standardizer.mean");
+            t->standardizer_.std = c.tensor<float>("standardizer.std");
+            t->standardizer_.apply(t->train_);
+            t->standardizer_.apply(t->val_);
+        }
+        t->model_ = std::make_unique<SeqModel<float>>(model_config(t->config_, t->train_), InitConfig{t->config_.seed});
+        get_params(c, "model.", t->model_->own_params());
+        get_params(c, "rnn.", t->model_->rnn().params());
+        t->opt_ = std::make_unique<Optimizer<float>>(t->config_.optimizer);
+        get_optimizer(c, *t->opt_);
+        get_rng(c, "rng.dropout", t->model_->rnn().dropout_rng());
+        t->batcher_ = std::make_unique<Batcher>(t->train_, t->config_.batch_size, t->config_.seed);
+        t->batcher_->set_position(meta.at("epoch").get<std::size_t>(), meta.at("batch").get<std::size_t>());
+        t->step_ = meta.at("step").get<std::uint64_t>();
+        t->elapsed_ = meta.at("elapsed").get<double>();
+        t->best_val_ = meta.at("best_val").get<double>();
+        t->best_epoch_ = meta.at("best_epoch").get<std::size_t>();
+        return t;
+    }
+
+    double SeqTrainer::train_step(double* grad_norm, MonitorReport* monitor)
+    {
+        const std::vector<std::size_t> idx = batcher_->next();
+        last_batch_ = idx.size();
+        make_batch(train_, idx, x_, lengths_);
+        const BatchTargets t = batch_targets(train_, idx, x_.shape()[0]);
+        model_->set_training(true);
+        model_->zero_grad();
+        const bool monitored = monitor && config_.monitor_every > 0 && (step_ + 1) % config_.monitor_every == 0;
+        model_->rnn().set_flow_trace(monitored);
+        const double loss = model_->forward(x_, lengths_, &t);
+        model_->backward();
+        const auto spans = model_->spans();
+        ClipResult c;
+        if (config_.clip_norm > 0)
+            c = clip_by_global_norm(spans, config_.clip_norm);
+        else
+            c.norm_before = c.norm_after = global_grad_norm(spans);
+        monitor_.record_step(c);
+        if (grad_norm)
+            *grad_norm = c.norm_before;
+        if (monitored)
+            *monitor = monitor_.report(step_ + 1, model_->rnn(),
+                                       {{"", &model_->own_params()}, {"rnn.", &model_->rnn().params()}}, c, false);
+        else if (monitor)
+            monitor->step = 0; // no report this step
+        if (!std::isfinite(loss) || !std::isfinite(c.norm_before))
+            return loss;
+        opt_->step(spans);
+        ++step_;
+        return loss;
+    }
+
+    int SeqTrainer::run(std::ostream& progress, const std::atomic<bool>& stop)
+    {
+        using clock = std::chrono::steady_clock;
+        std::error_code ec;
+        fs::create_directories(config_.out, ec);
+        const std::string last_path = (fs::path(config_.out) / "last.ckpt").string();
+        const std::string best_path = (fs::path(config_.out) / "best.ckpt").string();
+        {
+            const std::string probe = (fs::path(config_.out) / ".write-test").string();
+            std::ofstream t(probe);
+            if (!t)
+                detail::fail("cannot write to output folder '" + config_.out + "'"
+                             + (ec ? ": " + ec.message() : std::string()) + "; choose another folder with --out");
+            t.close();
+            fs::remove(probe, ec);
+        }
+        std::ofstream log((fs::path(config_.out) / "metrics.jsonl").string(), std::ios::app);
+        const std::size_t per_epoch = batcher_->batches_per_epoch();
+        const SeqModelConfig& mc = model_->config();
+        progress << "xrnn-seq: " << task_name(config_.task) << ", " << cell_name(mc.rnn.cell) << " "
+                 << mc.rnn.num_layers << "x" << mc.rnn.hidden_size << (mc.rnn.bidirectional ? " bidirectional" : "")
+                 << " (" << model_->num_parameters() << " parameters), " << train_.size() << " training / "
+                 << val_.size() << " validation sequences, " << train_.features << " features, "
+                 << (config_.task == Task::regress ? std::to_string(train_.outputs) + " targets"
+                                                   : std::to_string(train_.outputs) + " classes")
+                 << ", " << per_epoch << " batches per epoch"
+                 << (step_ > 0 ? ", resuming at step " + std::to_string(step_) : std::string()) << "\n";
+
+        const double elapsed0 = elapsed_;
+        const std::uint64_t step0 = step_;
+        const auto t0 = clock::now();
+        auto last_print = t0;
+        auto now_elapsed = [&] { return elapsed0 + std::chrono::duration<double>(clock::now() - t0).count(); };
+        const std::uint64_t total_steps = config_.epochs > 0 ? config_.epochs * per_epoch : 0;
+        auto done = [&] {
+            return (total_steps > 0 && step_ >= total_steps)
+                   || (config_.time_budget > 0 && now_elapsed() >= config_.time_budget);
+        };
+        double loss_sum = 0, norm_sum = 0;
+        std::size_t loss_n = 0, seqs = 0;
+        std::string val_text = "";
+        FlowDiagnosis last_diagnosis = FlowDiagnosis::healthy;
+        auto eval_and_save = [&] {
+            elapsed_ = now_elapsed();
+            const EvalResult v = evaluate(*model_, val_, config_.batch_size);
+            const bool best = best_val_ < 0 || v.loss < best_val_;
+            const std::size_t epochs_done = (step_ + per_epoch - 1) / per_epoch;
+            if (best)
+            {
+                best_val_ = v.loss;
+                best_epoch_ = epochs_done;
+            }
+            json rec{{"epoch", epochs_done}, {"step", step_}, {"seconds", std::round(now_elapsed() * 1000) / 1000},
+                     {"train_loss", loss_n ? loss_sum / double(loss_n) : NAN}, {"val_loss", v.loss},
+                     {"grad_norm", loss_n ? norm_sum / double(loss_n) : NAN}, {"lr", opt_->current_lr()}};
+            if (v.accuracy >= 0)
+                rec["val_accuracy"] = v.accuracy;
+            log << rec.dump() << "\n" << std::flush;
+            save(last_path);
+            if (best)
+                save(best_path);
+            val_text = "val " + fmt(v.loss, 4) + (v.accuracy >= 0 ? " acc " + fmt(100 * v.accuracy, 1) + "%" : "");
+            progress << kReplaceLine << "epoch " << epochs_done << "  step " << step_ << "  "
+                     << duration(now_elapsed()) << "  train " << fmt(loss_n ? loss_sum / double(loss_n) : NAN, 4)
+                     << "  " << val_text << (best ? "  (best, saved)" : "") << "\n"
+                     << std::flush;
+            loss_sum = norm_sum = 0;
+            loss_n = 0;
+        };
+
+        MonitorReport report;
+        while (!done())
+        {
+            if (stop.load())
+            {
+                elapsed_ = now_elapsed();
+                save(last_path);
+                progress << kReplaceLine << "interrupted at step " << step_ << "; saved " << last_path
+                         << "; continue with: xrnn-seq train --resume " << last_path << "\n";
+                return 130;
+            }
+            double norm = 0;
+            const double loss = train_step(&norm, &report);
+            if (!std::isfinite(loss) || !std::isfinite(norm))
+            {
+                progress << kReplaceLine << "step " << step_ + 1 << ": the loss (" << loss << ") or gradient norm ("
+                         << norm << ") is not finite; stopped without updating"
+                         << (fs::exists(last_path) ? "; the last good state is in " + last_path : std::string())
+                         << ". Try a lower --lr, --clip-norm, or bounded activations.\n";
+                return 3;
+            }
+            loss_sum += loss;
+            norm_sum += norm;
+            ++loss_n;
+            seqs += last_batch_;
+            if (report.step != 0)
+            {
+                log << "{\"type\":\"monitor\"," << monitor_json(report).substr(1) << "\n" << std::flush;
+                if (report.diagnosis != FlowDiagnosis::healthy && report.diagnosis != last_diagnosis)
+                    progress << kReplaceLine << "step " << step_ << ": gradient flow " << diagnosis_name(report.diagnosis)
+                             << " (see metrics.jsonl)\n";
+                last_diagnosis = report.diagnosis;
+            }
+            const auto now = clock::now();
+            if (std::chrono::duration<double>(now - last_print).count() >= 1.0)
+            {
+                last_print = now;
+                const double run_s = std::chrono::duration<double>(now - t0).count();
+                double eta = -1;
+                if (total_steps > 0)
+                    eta = double(total_steps - step_) * run_s / double(step_ - step0);
+                if (config_.time_budget > 0)
+                    eta = eta < 0 ? config_.time_budget - now_elapsed() : std::min(eta, config_.time_budget - now_elapsed());
+                progress << kReplaceLine << "epoch " << step_ / per_epoch + 1
+                         << (config_.epochs ? "/" + std::to_string(config_.epochs) : std::string()) << "  step "
+                         << step_ << "  " << fmt(double(seqs) / run_s, 0) << " seq/s  loss " << fmt(loss, 4) << "  "
+                         << val_text << (eta >= 0 ? "  ETA " + duration(eta) : std::string()) << std::flush;
+            }
+            if (step_ % per_epoch == 0)
+                eval_and_save();
+        }
+        if (loss_n > 0 || step_ == step0)
+            eval_and_save();
+        progress << "best validation loss " << fmt(best_val_, 4) << " after epoch " << best_epoch_ << "; model in "
+                 << best_path << "\n";
+        return 0;
+    }
+}

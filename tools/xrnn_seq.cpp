@@ -1,0 +1,186 @@
+// tools/xrnn_seq.cpp -- xrnn-seq: train, evaluate and run sequence classifiers, regressors
+// and taggers on your own .npy / .npz data. Only the flags: the work is the seq wing's
+// (xrnn/seq/seq_train.hpp).
+#include <xrnn/activation.hpp>
+#include <xrnn/cell_traits.hpp>
+#include <xrnn/optimizer.hpp>
+#include <xrnn/sequence_pool.hpp>
+#include <xrnn/seq/example_data.hpp>
+#include <xrnn/seq/seq_train.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include "cli_checks.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+using xrnn_cli::above_zero;
+using xrnn_cli::at_least_one;
+using xrnn_cli::joined;
+
+namespace
+{
+    std::atomic<bool> g_stop{false};
+    extern "C" void on_sigint(int) { g_stop.store(true); }
+}
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"xrnn-seq: recurrent sequence models on your own data (.npy list files or .npz)"};
+    app.require_subcommand(1);
+
+    // ---- train
+    xrnn::seq::SeqTrainConfig tc;
+    std::string task = "classify", optimizer = "adam", resume;
+    auto* train = app.add_subcommand("train", "train a model; checkpoints and metrics go to --out");
+    train->add_option("--train", tc.train, "training data: a list file (features.npy<TAB>label per line) or an .npz");
+    train->add_option("--val", tc.val, "validation data (same forms); default: hold out --val-fraction of --train");
+    train->add_option("--val-fraction", tc.val_fraction, "held-out fraction when there is no --val")->capture_default_str();
+    train->add_option("--task", task, "classify, regress or tag")->capture_default_str();
+    train->add_option("--cell", tc.cell, "cell: " + joined(xrnn::cell_names()))->capture_default_str();
+    train->add_option("--hidden-size", tc.hidden_size, "hidden units per direction")->check(at_least_one)->capture_default_str();
+    train->add_option("--num-layers", tc.num_layers, "stacked layers")->check(at_least_one)->capture_default_str();
+    train->add_flag("--bidirectional", tc.bidirectional, "read each sequence in both directions");
+    train->add_option("--activation", tc.activation, "candidate activation: " + joined(xrnn::activation_names()))->capture_default_str();
+    train->add_option("--recurrent-activation", tc.recurrent_activation, "gate activation")->capture_default_str();
+    train->add_option("--pool", tc.pool, "many-to-one summary: " + joined(xrnn::pool_names()))->capture_default_str();
+    train->add_option("--input", tc.input, "input layer: none, linear, embedding")->capture_default_str();
+    train->add_option("--input-size", tc.input_size, "output size of a linear or embedding input layer");
+    train->add_option("--vocab", tc.vocab, "embedding input: token ids 0..vocab-1");
+    train->add_option("--dropout", tc.dropout, "dropout between recurrent layers")->capture_default_str();
+    train->add_flag("!--no-standardize", tc.standardize, "do not standardise the features (mean 0, std 1 on the training set)");
+    train->add_option("--optimizer", optimizer, "adam, rmsprop or sgd")->capture_default_str();
+    train->add_option("--lr", tc.optimizer.lr, "learning rate")->check(above_zero)->capture_default_str();
+    train->add_option("--clip-norm", tc.clip_norm, "clip the global gradient norm (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();
+    auto* epochs = train->add_option("--epochs", tc.epochs, "passes over the training data")->check(at_least_one)->capture_default_str();
+    train->add_option("--time-budget", tc.time_budget, "stop after this many seconds of training")->check(CLI::NonNegativeNumber);
+    train->add_option("--batch-size", tc.batch_size, "sequences per batch")->check(at_least_one)->capture_default_str();
+    train->add_option("--seed", tc.seed, "seed of the initialisation and the batch order")->capture_default_str();
+    train->add_option("--threads", tc.threads, "BLAS and kernel threads")->check(at_least_one)->capture_default_str();
+    train->add_option("--monitor-every", tc.monitor_every, "gradient-flow report every N steps into metrics.jsonl (0 = off)")->capture_default_str();
+    train->add_option("--out", tc.out, "output folder")->capture_default_str();
+    train->add_option("--resume", resume, "continue the run this checkpoint was saved from (options come from it; --epochs and --time-budget may extend it)");
+
+    // ---- eval
+    std::string model_path, data_path, csv_path;
+    std::size_t batch = 64;
+    auto* eval = app.add_subcommand("eval", "loss, accuracy and confusion matrix of a saved model on labelled data");
+    eval->add_option("--model", model_path, "model file (best.ckpt or last.ckpt)")->required();
+    eval->add_option("--data", data_path, "list file or .npz with labels")->required();
+    eval->add_option("--batch-size", batch, "sequences per batch")->check(at_least_one)->capture_default_str();
+
+    // ---- predict
+    auto* predict = app.add_subcommand("predict", "labels and class probabilities of a saved model, as CSV");
+    predict->add_option("--model", model_path, "model file (best.ckpt or last.ckpt)")->required();
+    predict->add_option("--data", data_path, "list file (labels optional) or .npz")->required();
+    predict->add_option("--out", csv_path, "CSV file (default: standard output)");
+    predict->add_option("--batch-size", batch, "sequences per batch")->check(at_least_one)->capture_default_str();
+
+    // ---- make-data
+    std::string kind = "temporal_order", dir;
+    std::size_t count = 1000, min_len = 10, max_len = 50;
+    std::uint64_t seed = 1;
+    auto* make = app.add_subcommand("make-data", "write a synthetic task as .npy files and a list file");
+    make->add_option("--kind", kind, "adding (regress), temporal_order (classify) or tagging (tag)")->capture_default_str();
+    make->add_option("--out", dir, "folder to write into")->required();
+    make->add_option("--count", count, "sequences")->check(at_least_one)->capture_default_str();
+    make->add_option("--min-len", min_len, "shortest sequence (>= 2)")->capture_default_str();
+    make->add_option("--max-len", max_len, "longest sequence")->capture_default_str();
+    make->add_option("--seed", seed, "random seed")->capture_default_str();
+
+    CLI11_PARSE(app, argc, argv);
+
+    try
+    {
+        if (*train)
+        {
+            std::unique_ptr<xrnn::seq::SeqTrainer> trainer;
+            if (!resume.empty())
+                trainer = xrnn::seq::SeqTrainer::resume(resume, epochs->count() ? tc.epochs : 0, tc.time_budget);
+            else
+            {
+                if (tc.train.empty())
+                    throw std::invalid_argument("train needs --train DATA (or --resume CHECKPOINT)");
+                tc.task = xrnn::seq::task_from_name(task);
+                tc.optimizer.kind = xrnn::optimizer_from_name(optimizer);
+                if (!epochs->count() && tc.time_budget > 0)
+                    tc.epochs = 0; // the budget alone decides
+                trainer = std::make_unique<xrnn::seq::SeqTrainer>(tc);
+            }
+            std::signal(SIGINT, on_sigint);
+            std::signal(SIGTERM, on_sigint);
+            return trainer->run(std::cerr, g_stop);
+        }
+        if (*eval || *predict)
+        {
+            auto saved = xrnn::seq::load_model(model_path);
+            const auto& mc = saved.model->config();
+            xrnn::seq::Dataset d = *eval ? xrnn::seq::load_data(data_path, mc.task,
+                                                                 mc.task == xrnn::seq::Task::classify ? &saved.classes : nullptr)
+                                         : xrnn::seq::load_unlabeled(data_path);
+            if (!saved.standardizer.mean.empty())
+            {
+                if (d.features != saved.standardizer.mean.size())
+                    throw std::invalid_argument(data_path + ": " + std::to_string(d.features)
+                                                + " features per step; the model was trained on "
+                                                + std::to_string(saved.standardizer.mean.size()));
+                saved.standardizer.apply(d);
+            }
+            if (*eval)
+            {
+                const auto r = xrnn::seq::evaluate(*saved.model, d, batch);
+                std::cout << xrnn::seq::eval_report(r, saved.classes, mc.task);
+                return 0;
+            }
+            if (csv_path.empty())
+            {
+                xrnn::seq::predict_csv(*saved.model, d, saved.classes, batch, std::cout);
+                return 0;
+            }
+            // into a temporary file renamed at the end: a failure leaves no half-written CSV
+            const std::string tmp = csv_path + ".tmp-" + std::to_string(::getpid());
+            {
+                std::ofstream out(tmp);
+                if (!out)
+                    throw std::invalid_argument("cannot write '" + csv_path + "'");
+                try
+                {
+                    xrnn::seq::predict_csv(*saved.model, d, saved.classes, batch, out);
+                }
+                catch (...)
+                {
+                    out.close();
+                    std::filesystem::remove(tmp);
+                    throw;
+                }
+                out.flush();
+                if (!out)
+                {
+                    std::filesystem::remove(tmp);
+                    throw std::invalid_argument("writing '" + csv_path + "' failed (disk full?)");
+                }
+            }
+            std::filesystem::rename(tmp, csv_path);
+            std::cerr << "wrote " << d.size() << " predictions to " << csv_path << "\n";
+            return 0;
+        }
+        if (*make)
+        {
+            const std::string list = xrnn::seq::make_example_data(kind, dir, count, seed, min_len, max_len);
+            std::cout << list << "\n";
+            return 0;
+        }
+    }
+    catch (const std::exception& e)
+    {
+        std::cerr << "xrnn-seq: error: " << e.what() << "\n";
+        return 2;
+    }
+    return 0;
+}
