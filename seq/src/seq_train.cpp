@@ -664,7 +664,7 @@ namespace xrnn::seq
                  << mc.rnn.num_layers << "x" << mc.rnn.hidden_size << (mc.rnn.bidirectional ? " bidirectional" : "")
                  << " (" << model_->num_parameters() << " parameters), " << train_.size() << " training / "
                  << val_.size() << " validation sequences, " << train_.features << " features, "
-                 << (config_.task == Task::regress ? std::to_string(train_.outputs) + " targets"
+                 << (config_.task == Task::regress ? std::to_string(train_.outputs) + (train_.outputs == 1 ? " target" : " targets")
                                                    : std::to_string(train_.outputs) + " classes")
                  << ", " << per_epoch << " batches per epoch"
                  << (step_ > 0 ? ", resuming at step " + std::to_string(step_) : std::string()) << "\n";
