@@ -137,7 +137,18 @@ namespace xrnn::seq
                 if (task == Task::classify)
                     labels.push_back(label);
                 else if (task == Task::tag)
-                    set_tags(s, read_npy_ints(resolve(label)), where);
+                {
+                    std::vector<std::int64_t> tags;
+                    try
+                    {
+                        tags = read_npy_ints(resolve(label));
+                    }
+                    catch (const DataError& e) // say what the label of a tag task must be
+                    {
+                        fail(where, std::string(e.what()) + " (for --task tag the label is a .npy of per-step int labels)");
+                    }
+                    set_tags(s, tags, where);
+                }
                 else
                 {
                     std::size_t pos = 0;
