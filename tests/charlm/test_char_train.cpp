@@ -380,8 +380,20 @@ TEST_CASE("a format-1 checkpoint (flat params, adam_m / adam_v, RNG states in th
     REQUIRE(resumed->step() == 6);
     xrnn::CharTrainer fresh(resumed->config()); // the same run, uninterrupted
     losses(fresh, 6);
-    CHECK(fresh.evaluate() == resumed->evaluate()); // the weight average came back too
-    CHECK(losses(fresh, 8) == losses(*resumed, 8)); // and the moments, the stream position, the RNGs
+    // The fixture's six steps were computed by a release (-O3) build; at other optimisation
+    // levels (the sanitizer build's -O1) GCC rounds some float expressions differently, so the
+    // two runs agree to float tolerance there and bit for bit only in a release build. (Bit-exact
+    // resume within one build is the format-2 test above.)
+    const double ev_fresh = fresh.evaluate(), ev_resumed = resumed->evaluate();
+    CHECK(ev_fresh == doctest::Approx(ev_resumed).epsilon(1e-5)); // the weight average came back too
+    const auto lf = losses(fresh, 8), lr = losses(*resumed, 8);   // and the moments, stream position, RNGs
+    REQUIRE(lf.size() == lr.size());
+    for (std::size_t i = 0; i < lf.size(); ++i)
+        CHECK(lf[i] == doctest::Approx(lr[i]).epsilon(1e-4));
+#if defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__) // the release build: bit for bit
+    CHECK(ev_fresh == ev_resumed);
+    CHECK(lf == lr);
+#endif
     auto averaged = xrnn::load_char_model(fixture), raw = xrnn::load_char_model(fixture, true);
     CHECK(averaged.averaged);
     CHECK(averaged.step == 6);
