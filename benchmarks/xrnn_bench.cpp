@@ -187,6 +187,7 @@ int main(int argc, char** argv)
     }
     if (monitor_every > 0)
         std::printf("gradient monitor: every %zu steps (%zu reports)\n", monitor_every, reports);
+    std::printf("%s\n", xrnn::blas::kernel_info().summary().c_str());
     std::printf("tokens/s: %.0f\n", tps);
     return 0;
 }

@@ -7,6 +7,8 @@
 #include "parallel.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <type_traits>
 #include <cblas.h>
 
@@ -129,5 +131,46 @@ namespace xrnn::blas
     {
         take_over_threads();
         return static_cast<int>(parallel::threads());
+    }
+
+    KernelInfo kernel_info()
+    {
+        KernelInfo k;
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+        const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        const bool avx512 = __builtin_cpu_supports("avx512f");
+#else
+        const bool avx2 = false, avx512 = false;
+#endif
+        k.cpu_isa = avx512 ? "avx512" : avx2 ? "avx2" : "sse2";
+        k.gemm = "openblas";
+        const char* core = openblas_get_corename();
+        k.blas_core = core ? core : "?";
+        const char* env = std::getenv("OPENBLAS_CORETYPE");
+        k.blas_coretype_env = env ? env : "";
+        k.recurrent = avx2 ? "avx2" : "blas";
+        // OpenBLAS's x86 kernels with AVX2 (or wider) code; anything else on an AVX2 CPU is a
+        // fallback (0.3.21 runs "Prescott", SSE3, on CPUs newer than it knows)
+        static const char* const wide[] = {"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"};
+        std::string lower;
+        for (char ch : k.blas_core)
+            lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        bool known = false;
+        for (const char* w : wide)
+            known |= lower == w;
+        k.blas_generic = avx2 && !known;
+        return k;
+    }
+
+    std::string KernelInfo::summary() const
+    {
+        std::string s = "kernels: cpu " + cpu_isa + ", gemm " + gemm + " (OpenBLAS core " + blas_core
+                        + (blas_coretype_env.empty() ? "" : ", OPENBLAS_CORETYPE=" + blas_coretype_env) + ")"
+                        + ", recurrent step " + recurrent;
+        if (blas_generic)
+            s += "; warning: OpenBLAS does not recognise this " + cpu_isa + " CPU and runs its generic "
+                 + blas_core + " kernel (several times slower); OPENBLAS_CORETYPE="
+                 + (cpu_isa == "avx512" ? "SkylakeX" : "Haswell") + " selects the matching one";
+        return s;
     }
 }

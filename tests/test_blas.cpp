@@ -5,6 +5,8 @@
 #include "xrnn/tensor.hpp"
 
 #include <doctest/doctest.h>
+
+#include <cctype>
 #include <xtensor-blas/xlinalg.hpp>
 
 TEST_CASE_TEMPLATE("gemm equals xt::linalg::dot", T, float, double)
@@ -67,4 +69,25 @@ TEST_CASE_TEMPLATE("gemm split across threads equals one call", T, float, double
                 CHECK(xt::allclose(c, want, 1e-4, 1e-4));
             }
     xrnn::blas::set_threads(before);
+}
+
+TEST_CASE("kernel_info names the CPU's ISA, the GEMM backend and OpenBLAS's core, and flags a generic core")
+{
+    const auto k = xrnn::blas::kernel_info();
+    MESSAGE(k.summary());
+    CHECK((k.cpu_isa == "avx512" || k.cpu_isa == "avx2" || k.cpu_isa == "sse2"));
+    CHECK(k.gemm == "openblas");
+    CHECK(!k.blas_core.empty());
+    CHECK(k.summary().find(k.blas_core) != std::string::npos);
+    const std::string lower = [&] {
+        std::string s;
+        for (char c : k.blas_core)
+            s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return s;
+    }();
+    if (lower == "prescott" && k.cpu_isa != "sse2")
+    {
+        CHECK(k.blas_generic);
+        CHECK(k.summary().find("OPENBLAS_CORETYPE=") != std::string::npos);
+    }
 }

@@ -1,5 +1,6 @@
 // tools/xrnn_charlm.cpp -- xrnn-charlm: train, sample and evaluate character-level language
 // models. Only the flags: the work is the char-LM wing's (xrnn/charlm/commands.hpp).
+#include <xrnn/blas.hpp>
 #include <xrnn/cell_traits.hpp>
 #include <xrnn/charlm/commands.hpp>
 #include <xrnn/init.hpp>
@@ -155,6 +156,7 @@ int main(int argc, char** argv)
             overrides.monitor_every = tc.monitor_every;
             overrides.out = train->count("--out") ? tc.out : "";
             auto trainer = xrnn::start_training(tc, resume, overrides);
+            std::cerr << "xrnn-charlm: " << xrnn::blas::kernel_info().summary() << "\n";
             std::signal(SIGINT, on_sigint);
             std::signal(SIGTERM, on_sigint);
             return trainer->run(std::cerr, g_stop, with_flags);

@@ -2,6 +2,7 @@
 // and taggers on your own .npy / .npz data. Only the flags: the work is the seq wing's
 // (xrnn/seq/seq_train.hpp).
 #include <xrnn/activation.hpp>
+#include <xrnn/blas.hpp>
 #include <xrnn/cell_traits.hpp>
 #include <xrnn/optimizer.hpp>
 #include <xrnn/sequence_pool.hpp>
@@ -113,6 +114,7 @@ int main(int argc, char** argv)
                     tc.epochs = 0; // the budget alone decides
                 trainer = std::make_unique<xrnn::seq::SeqTrainer>(tc);
             }
+            std::cerr << "xrnn-seq: " << xrnn::blas::kernel_info().summary() << "\n";
             std::signal(SIGINT, on_sigint);
             std::signal(SIGTERM, on_sigint);
             return trainer->run(std::cerr, g_stop);

@@ -7,6 +7,7 @@
 #define XRNN_BLAS_HPP
 
 #include <cstddef>
+#include <string>
 
 namespace xrnn::blas
 {
@@ -23,6 +24,20 @@ namespace xrnn::blas
     // (OPENBLAS_NUM_THREADS is honoured); n <= 0 leaves the count unchanged.
     void set_threads(int n);
     int threads();
+
+    // What runs the products on this machine, for logs and tool headers: a user on a CPU their
+    // BLAS does not know should be told, not find out from the speed.
+    struct KernelInfo
+    {
+        std::string cpu_isa;          // widest vector ISA of the CPU: avx512, avx2 or sse2
+        std::string gemm;             // who runs the large float products: "openblas"
+        std::string blas_core;        // OpenBLAS's kernel (openblas_get_corename), e.g. "Haswell"
+        std::string blas_coretype_env; // OPENBLAS_CORETYPE as set by the user ("" if unset)
+        std::string recurrent;        // the per-step product's micro-kernel: avx2 or blas
+        bool blas_generic = false;    // OpenBLAS runs a kernel older than the CPU's ISA
+        std::string summary() const;  // one line, with advice when blas_generic
+    };
+    KernelInfo kernel_info();
 }
 
 #endif
