@@ -64,81 +64,180 @@ namespace xrnn::detail
         // ----------------------------------------------------------------------------------
         // Packing (plain C++; a few percent of the time at xrnn's sizes).
 
-        // B block: rows [p0, p0+kc) x cols [j0, j0+nc) of op(B) into ceil(nc / NR) panels,
-        // each kc rows of NR floats, zero past nc.
-        template <std::size_t NR>
-        void pack_b(bool tb, const float* b, std::size_t ldb, std::size_t p0, std::size_t kc,
-                    std::size_t j0, std::size_t nc, float* dst)
+        // Panels of width W from an operand whose element (p, j) is src[p * ld + j]: kc rows
+        // of `len` contiguous floats. Rows are taken in groups of 8 across all panels, so the
+        // source is read as a few sequential streams (panel by panel, each panel would walk
+        // kc rows ld apart, a cache and TLB miss per row when ld is large).
+        template <std::size_t W>
+        void pack_rows(const float* src, std::size_t ld, std::size_t kc, std::size_t len, float* dst)
         {
-            for (std::size_t jp = 0; jp < nc; jp += NR)
+            constexpr std::size_t group = 8;
+            for (std::size_t p0 = 0; p0 < kc; p0 += group)
             {
-                const std::size_t cols = std::min(NR, nc - jp);
-                float* panel = dst + jp * kc;
-                if (!tb) // op(B)(p, j) = b[p * ldb + j]: rows of B are contiguous
+                const std::size_t p1 = std::min(kc, p0 + group);
+                for (std::size_t q = 0; q < len; q += W)
                 {
-                    const float* s = b + p0 * ldb + j0 + jp;
-                    if (cols == NR)
-                        for (std::size_t p = 0; p < kc; ++p)
-                            std::memcpy(panel + p * NR, s + p * ldb, NR * sizeof(float));
+                    const std::size_t cols = std::min(W, len - q);
+                    float* panel = dst + q * kc;
+                    if (cols == W)
+                        for (std::size_t p = p0; p < p1; ++p)
+                            std::memcpy(panel + p * W, src + p * ld + q, W * sizeof(float));
                     else
-                        for (std::size_t p = 0; p < kc; ++p)
+                        for (std::size_t p = p0; p < p1; ++p)
                         {
                             std::size_t j = 0;
                             for (; j < cols; ++j)
-                                panel[p * NR + j] = s[p * ldb + j];
-                            for (; j < NR; ++j)
-                                panel[p * NR + j] = 0.0f;
+                                panel[p * W + j] = src[p * ld + q + j];
+                            for (; j < W; ++j)
+                                panel[p * W + j] = 0.0f;
                         }
-                }
-                else // op(B)(p, j) = b[j * ldb + p]: walk each source row once
-                {
-                    const float* s = b + (j0 + jp) * ldb + p0;
-                    for (std::size_t j = 0; j < cols; ++j)
-                        for (std::size_t p = 0; p < kc; ++p)
-                            panel[p * NR + j] = s[j * ldb + p];
-                    for (std::size_t j = cols; j < NR; ++j)
-                        for (std::size_t p = 0; p < kc; ++p)
-                            panel[p * NR + j] = 0.0f;
                 }
             }
         }
 
+        // Panels of width W from an operand whose element (p, j) is src[j * ld + p]: `len`
+        // source rows of kc contiguous floats, each walked once.
+        template <std::size_t W>
+        void pack_cols(const float* src, std::size_t ld, std::size_t kc, std::size_t len, float* dst)
+        {
+            for (std::size_t q = 0; q < len; q += W)
+            {
+                const std::size_t cols = std::min(W, len - q);
+                float* panel = dst + q * kc;
+                for (std::size_t j = 0; j < cols; ++j)
+                {
+                    const float* s = src + (q + j) * ld;
+                    for (std::size_t p = 0; p < kc; ++p)
+                        panel[p * W + j] = s[p];
+                }
+                for (std::size_t j = cols; j < W; ++j)
+                    for (std::size_t p = 0; p < kc; ++p)
+                        panel[p * W + j] = 0.0f;
+            }
+        }
+
+#ifdef XRNN_SGEMM_X86
+        // r[j] (row j of a 16 x 16 block) becomes column j: unpack 32-bit and 64-bit pairs
+        // within 128-bit lanes, then regroup the lanes twice.
+        __attribute__((target("avx512f"))) inline void transpose16(__m512 r[16])
+        {
+            // the maskz forms with all lanes on: the plain intrinsics pass _mm512_undefined_ps()
+            // and GCC 12 then warns -Wmaybe-uninitialized (same instructions either way)
+            const __mmask16 all = 0xFFFF;
+            const __mmask8 all8 = 0xFF;
+            __m512 t[16];
+#pragma GCC unroll 8
+            for (int i = 0; i < 8; ++i)
+            {
+                t[2 * i] = _mm512_maskz_unpacklo_ps(all, r[2 * i], r[2 * i + 1]);
+                t[2 * i + 1] = _mm512_maskz_unpackhi_ps(all, r[2 * i], r[2 * i + 1]);
+            }
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; ++i)
+            {
+                const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+                const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+                r[4 * i] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(all8, a, c));
+                r[4 * i + 1] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(all8, a, c));
+                r[4 * i + 2] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(all8, b, d));
+                r[4 * i + 3] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(all8, b, d));
+            }
+            // r[4i + e], lane L: rows 4i..4i+3 of column 4L + e
+#pragma GCC unroll 4
+            for (int e = 0; e < 4; ++e)
+            {
+                t[e] = _mm512_maskz_shuffle_f32x4(all, r[e], r[4 + e], 0x88);
+                t[4 + e] = _mm512_maskz_shuffle_f32x4(all, r[e], r[4 + e], 0xDD);
+                t[8 + e] = _mm512_maskz_shuffle_f32x4(all, r[8 + e], r[12 + e], 0x88);
+                t[12 + e] = _mm512_maskz_shuffle_f32x4(all, r[8 + e], r[12 + e], 0xDD);
+            }
+#pragma GCC unroll 4
+            for (int e = 0; e < 4; ++e)
+            {
+                r[e] = _mm512_maskz_shuffle_f32x4(all, t[e], t[8 + e], 0x88);
+                r[8 + e] = _mm512_maskz_shuffle_f32x4(all, t[e], t[8 + e], 0xDD);
+                r[4 + e] = _mm512_maskz_shuffle_f32x4(all, t[4 + e], t[12 + e], 0x88);
+                r[12 + e] = _mm512_maskz_shuffle_f32x4(all, t[4 + e], t[12 + e], 0xDD);
+            }
+        }
+
+        // pack_cols with 16 x 16 register transposes: 16 source rows of 16 floats each in,
+        // 16 panel rows out (W = 14: the first 14 lanes; W = 32: two groups of 16).
+        template <std::size_t W>
+        __attribute__((target("avx512f"))) void pack_cols_avx512(const float* src, std::size_t ld,
+                                                                 std::size_t kc, std::size_t len,
+                                                                 float* dst)
+        {
+            static_assert(W == 14 || W % 16 == 0, "panel rows are 14 or whole vectors");
+            for (std::size_t q = 0; q < len; q += W)
+            {
+                const std::size_t cols = std::min(W, len - q);
+                float* panel = dst + q * kc;
+                for (std::size_t g = 0; g < W; g += 16)
+                {
+                    const std::size_t width = std::min<std::size_t>(16, W - g);
+                    const std::size_t rows = cols > g ? std::min(width, cols - g) : 0;
+                    const __mmask16 out_mask = __mmask16((1u << width) - 1);
+                    const float* s = src + (q + g) * ld;
+                    for (std::size_t p0 = 0; p0 < kc; p0 += 16)
+                    {
+                        const std::size_t pn = std::min<std::size_t>(16, kc - p0);
+                        const __mmask16 in_mask = __mmask16((1u << pn) - 1);
+                        __m512 r[16];
+#pragma GCC unroll 16
+                        for (std::size_t j = 0; j < 16; ++j)
+                            r[j] = j < rows ? _mm512_maskz_loadu_ps(in_mask, s + j * ld + p0)
+                                            : _mm512_setzero_ps();
+                        transpose16(r);
+                        float* out = panel + p0 * W + g;
+                        if (pn == 16)
+                        {
+#pragma GCC unroll 16
+                            for (std::size_t e = 0; e < 16; ++e)
+                                _mm512_mask_storeu_ps(out + e * W, out_mask, r[e]);
+                        }
+                        else
+                            for (std::size_t e = 0; e < pn; ++e)
+                                _mm512_mask_storeu_ps(out + e * W, out_mask, r[e]);
+                    }
+                }
+            }
+        }
+#endif
+
+        // B block: rows [p0, p0+kc) x cols [j0, j0+nc) of op(B) into ceil(nc / NR) panels,
+        // each kc rows of NR floats, zero past nc.
+        template <std::size_t NR, bool Avx512Pack>
+        void pack_b(bool tb, const float* b, std::size_t ldb, std::size_t p0, std::size_t kc,
+                    std::size_t j0, std::size_t nc, float* dst)
+        {
+            if (tb) // op(B)(p, j) = b[j * ldb + p]
+            {
+#ifdef XRNN_SGEMM_X86
+                if constexpr (Avx512Pack)
+                    return pack_cols_avx512<NR>(b + j0 * ldb + p0, ldb, kc, nc, dst);
+#endif
+                pack_cols<NR>(b + j0 * ldb + p0, ldb, kc, nc, dst);
+            }
+            else // op(B)(p, j) = b[p * ldb + j]
+                pack_rows<NR>(b + p0 * ldb + j0, ldb, kc, nc, dst);
+        }
+
         // A block: rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into ceil(mc / MR) panels,
         // each kc columns of MR floats, zero past mc.
-        template <std::size_t MR>
+        template <std::size_t MR, bool Avx512Pack>
         void pack_a(bool ta, const float* a, std::size_t lda, std::size_t i0, std::size_t mc,
                     std::size_t p0, std::size_t kc, float* dst)
         {
-            for (std::size_t ip = 0; ip < mc; ip += MR)
+            if (ta) // op(A)(i, p) = a[p * lda + i]
+                pack_rows<MR>(a + p0 * lda + i0, lda, kc, mc, dst);
+            else // op(A)(i, p) = a[i * lda + p]
             {
-                const std::size_t rows = std::min(MR, mc - ip);
-                float* panel = dst + ip * kc;
-                if (ta) // op(A)(i, p) = a[p * lda + i]: MR contiguous floats per p
-                {
-                    const float* s = a + p0 * lda + i0 + ip;
-                    if (rows == MR)
-                        for (std::size_t p = 0; p < kc; ++p)
-                            std::memcpy(panel + p * MR, s + p * lda, MR * sizeof(float));
-                    else
-                        for (std::size_t p = 0; p < kc; ++p)
-                        {
-                            std::size_t i = 0;
-                            for (; i < rows; ++i)
-                                panel[p * MR + i] = s[p * lda + i];
-                            for (; i < MR; ++i)
-                                panel[p * MR + i] = 0.0f;
-                        }
-                }
-                else // op(A)(i, p) = a[i * lda + p]: walk each source row once
-                {
-                    const float* s = a + (i0 + ip) * lda + p0;
-                    for (std::size_t i = 0; i < rows; ++i)
-                        for (std::size_t p = 0; p < kc; ++p)
-                            panel[p * MR + i] = s[i * lda + p];
-                    for (std::size_t i = rows; i < MR; ++i)
-                        for (std::size_t p = 0; p < kc; ++p)
-                            panel[p * MR + i] = 0.0f;
-                }
+#ifdef XRNN_SGEMM_X86
+                if constexpr (Avx512Pack)
+                    return pack_cols_avx512<MR>(a + i0 * lda + p0, lda, kc, mc, dst);
+#endif
+                pack_cols<MR>(a + i0 * lda + p0, lda, kc, mc, dst);
             }
         }
 
@@ -153,7 +252,10 @@ namespace xrnn::detail
         struct Avx512
         {
             static constexpr std::size_t MR = 14, NR = 32;
-            static constexpr std::size_t MC = 14 * 12, KC = 256, NC = 2048;
+            static constexpr bool avx512_pack = true; // transposing packs in zmm registers
+                        // A block 1400 x 384 (2.1 MB, L3), B block 384 x 512 (768 KB, L2), A micro-panel
+            // 14 x 384 (21 KB, L1); measured best of KC 128..384, NC 512..2048 on SPR
+            static constexpr std::size_t MC = 14 * 100, KC = 384, NC = 512;
 
             __attribute__((target("avx512f"))) static void kernel(std::size_t kc, const float* pa,
                                                                   const float* pb, float* c,
@@ -210,7 +312,8 @@ namespace xrnn::detail
         struct Avx2
         {
             static constexpr std::size_t MR = 6, NR = 16;
-            static constexpr std::size_t MC = 6 * 24, KC = 256, NC = 2048;
+            static constexpr bool avx512_pack = false;
+            static constexpr std::size_t MC = 6 * 240, KC = 256, NC = 512;
 
             __attribute__((target("avx2,fma"))) static void kernel(std::size_t kc, const float* pa,
                                                                    const float* pb, float* c,
@@ -302,13 +405,14 @@ namespace xrnn::detail
                 {
                     const std::size_t kc = std::min(KC, k - pc);
                     const float beta_here = pc == 0 ? beta : 1.0f; // later slices add on
-                    pack_b<NR>(tb, b, ldb, pc, kc, jc, nc, pb);
+                    pack_b<NR, K::avx512_pack>(tb, b, ldb, pc, kc, jc, nc, pb);
                     for (std::size_t ic = 0; ic < m; ic += MC)
                     {
                         const std::size_t mc = std::min(MC, m - ic);
-                        pack_a<MR>(ta, a, lda, ic, mc, pc, kc, pa);
-                        for (std::size_t jr = 0; jr < nc; jr += NR)
-                            for (std::size_t ir = 0; ir < mc; ir += MR)
+                        pack_a<MR, K::avx512_pack>(ta, a, lda, ic, mc, pc, kc, pa);
+                        // A micro-panel outer (stays in L1), B micro-panels inner (from L2)
+                        for (std::size_t ir = 0; ir < mc; ir += MR)
+                            for (std::size_t jr = 0; jr < nc; jr += NR)
                                 K::kernel(kc, pa + ir * kc, pb + jr * kc,
                                           c + (ic + ir) * ldc + jc + jr, ldc, alpha, beta_here,
                                           std::min(MR, mc - ir), std::min(NR, nc - jr));
