@@ -253,9 +253,9 @@ namespace xrnn::detail
         {
             static constexpr std::size_t MR = 14, NR = 32;
             static constexpr bool avx512_pack = true; // transposing packs in zmm registers
-                        // A block 1400 x 384 (2.1 MB, L3), B block 384 x 512 (768 KB, L2), A micro-panel
-            // 14 x 384 (21 KB, L1); measured best of KC 128..384, NC 512..2048 on SPR
-            static constexpr std::size_t MC = 14 * 100, KC = 384, NC = 512;
+                        // A block up to 4200 x 384 (6.2 MB, L3), B block 384 x 512 (768 KB, L2), A
+            // micro-panel 14 x 384 (21 KB, L1); measured best of KC 128..384, NC 512..2048
+            static constexpr std::size_t MC = 14 * 300, KC = 384, NC = 512;
 
             __attribute__((target("avx512f"))) static void kernel(std::size_t kc, const float* pa,
                                                                   const float* pb, float* c,
@@ -313,7 +313,7 @@ namespace xrnn::detail
         {
             static constexpr std::size_t MR = 6, NR = 16;
             static constexpr bool avx512_pack = false;
-            static constexpr std::size_t MC = 6 * 240, KC = 256, NC = 512;
+            static constexpr std::size_t MC = 6 * 700, KC = 256, NC = 512;
 
             __attribute__((target("avx2,fma"))) static void kernel(std::size_t kc, const float* pa,
                                                                    const float* pb, float* c,
@@ -398,18 +398,21 @@ namespace xrnn::detail
             // per B panel is a multiple of 16 as NR is)
             float* pb = pack_buffer().get(kc_max * nc_max + kc_max * mc_max);
             float* pa = pb + kc_max * nc_max;
-            for (std::size_t jc = 0; jc < n; jc += NC)
+            // Each KC slice of k: A (MC x KC, up to the whole height) is packed once, then
+            // every NC block of B is packed and swept by it, so neither operand is packed twice
+            // (unless m > MC).
+            for (std::size_t pc = 0; pc < k; pc += KC)
             {
-                const std::size_t nc = std::min(NC, n - jc);
-                for (std::size_t pc = 0; pc < k; pc += KC)
+                const std::size_t kc = std::min(KC, k - pc);
+                const float beta_here = pc == 0 ? beta : 1.0f; // later slices add on
+                for (std::size_t ic = 0; ic < m; ic += MC)
                 {
-                    const std::size_t kc = std::min(KC, k - pc);
-                    const float beta_here = pc == 0 ? beta : 1.0f; // later slices add on
-                    pack_b<NR, K::avx512_pack>(tb, b, ldb, pc, kc, jc, nc, pb);
-                    for (std::size_t ic = 0; ic < m; ic += MC)
+                    const std::size_t mc = std::min(MC, m - ic);
+                    pack_a<MR, K::avx512_pack>(ta, a, lda, ic, mc, pc, kc, pa);
+                    for (std::size_t jc = 0; jc < n; jc += NC)
                     {
-                        const std::size_t mc = std::min(MC, m - ic);
-                        pack_a<MR, K::avx512_pack>(ta, a, lda, ic, mc, pc, kc, pa);
+                        const std::size_t nc = std::min(NC, n - jc);
+                        pack_b<NR, K::avx512_pack>(tb, b, ldb, pc, kc, jc, nc, pb);
                         // A micro-panel outer (stays in L1), B micro-panels inner (from L2)
                         for (std::size_t ir = 0; ir < mc; ir += MR)
                             for (std::size_t jr = 0; jr < nc; jr += NR)
