@@ -5,9 +5,13 @@
 #include "xrnn/blas.hpp"
 
 #include "parallel.hpp"
+#include "xrnn/detail/sgemm.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <cstring>
+#include <stdexcept>
 #include <cstdlib>
 #include <type_traits>
 #include <cblas.h>
@@ -48,6 +52,48 @@ namespace xrnn::blas
             (void)done;
         }
 
+        // OpenBLAS's x86 kernels with AVX2 (or wider) code; anything else on an AVX2 CPU is a
+        // fallback (0.3.21 runs "Prescott", SSE3, on CPUs newer than it knows)
+        bool blas_core_is_generic()
+        {
+            const bool avx2 = detail::gemm_isa_available(detail::GemmIsa::avx2);
+            static const char* const wide[] = {"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"};
+            std::string lower;
+            for (const char* p = openblas_get_corename(); p && *p; ++p)
+                lower += static_cast<char>(std::tolower(static_cast<unsigned char>(*p)));
+            bool known = false;
+            for (const char* w : wide)
+                known |= lower == w;
+            return avx2 && !known;
+        }
+
+        GemmBackend default_backend()
+        {
+            if (const char* env = std::getenv("XRNN_GEMM"); env && *env)
+            {
+                for (GemmBackend b : {GemmBackend::openblas, GemmBackend::avx2, GemmBackend::avx512})
+                    if (std::strcmp(env, gemm_backend_name(b)) == 0)
+                    {
+                        if (!gemm_backend_available(b))
+                            throw std::invalid_argument(std::string("XRNN_GEMM=") + env
+                                                        + ": this CPU cannot run it (valid here: openblas"
+                                                        + (gemm_backend_available(GemmBackend::avx2) ? ", avx2" : "")
+                                                        + (gemm_backend_available(GemmBackend::avx512) ? ", avx512" : "") + ")");
+                        return b;
+                    }
+                throw std::invalid_argument(std::string("XRNN_GEMM=") + env + " is not a GEMM backend (valid: openblas, avx2, avx512)");
+            }
+            if (blas_core_is_generic())
+                return gemm_backend_available(GemmBackend::avx512) ? GemmBackend::avx512 : GemmBackend::avx2;
+            return GemmBackend::openblas;
+        }
+
+        std::atomic<int>& backend_slot()
+        {
+            static std::atomic<int> slot{static_cast<int>(default_backend())};
+            return slot;
+        }
+
         template <class T>
         void gemm_serial(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha,
                          const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
@@ -56,6 +102,10 @@ namespace xrnn::blas
             if constexpr (std::is_same_v<T, float>)
             {
                 XRNN_GEMV_FOR_ONE_ROW(cblas_sgemv)
+                const auto backend = static_cast<GemmBackend>(backend_slot().load(std::memory_order_relaxed));
+                if (backend != GemmBackend::openblas)
+                    return detail::sgemm(backend == GemmBackend::avx512 ? detail::GemmIsa::avx512 : detail::GemmIsa::avx2,
+                                         ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
                 cblas_sgemm(CblasRowMajor, op(ta), op(tb), i(m), i(n), i(k), alpha, a, i(lda), b,
                             i(ldb), beta, c, i(ldc));
             }
@@ -143,34 +193,65 @@ namespace xrnn::blas
         const bool avx2 = false, avx512 = false;
 #endif
         k.cpu_isa = avx512 ? "avx512" : avx2 ? "avx2" : "sse2";
-        k.gemm = "openblas";
+        k.gemm = gemm_backend_name(gemm_backend());
         const char* core = openblas_get_corename();
         k.blas_core = core ? core : "?";
         const char* env = std::getenv("OPENBLAS_CORETYPE");
         k.blas_coretype_env = env ? env : "";
         k.recurrent = avx2 ? "avx2" : "blas";
-        // OpenBLAS's x86 kernels with AVX2 (or wider) code; anything else on an AVX2 CPU is a
-        // fallback (0.3.21 runs "Prescott", SSE3, on CPUs newer than it knows)
-        static const char* const wide[] = {"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"};
-        std::string lower;
-        for (char ch : k.blas_core)
-            lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        bool known = false;
-        for (const char* w : wide)
-            known |= lower == w;
-        k.blas_generic = avx2 && !known;
+        k.blas_generic = blas_core_is_generic();
         return k;
     }
 
     std::string KernelInfo::summary() const
     {
-        std::string s = "kernels: cpu " + cpu_isa + ", gemm " + gemm + " (OpenBLAS core " + blas_core
+        std::string s = "kernels: cpu " + cpu_isa + ", gemm " + (gemm == "openblas" ? gemm : "xrnn " + gemm) + " (OpenBLAS core " + blas_core
                         + (blas_coretype_env.empty() ? "" : ", OPENBLAS_CORETYPE=" + blas_coretype_env) + ")"
                         + ", recurrent step " + recurrent;
-        if (blas_generic)
+        if (blas_generic && gemm == "openblas")
             s += "; warning: OpenBLAS does not recognise this " + cpu_isa + " CPU and runs its generic "
-                 + blas_core + " kernel (several times slower); OPENBLAS_CORETYPE="
-                 + (cpu_isa == "avx512" ? "SkylakeX" : "Haswell") + " selects the matching one";
+                 + blas_core + " kernel (several times slower); unset XRNN_GEMM to use xrnn's kernel, or"
+                 + " OPENBLAS_CORETYPE=" + (cpu_isa == "avx512" ? "SkylakeX" : "Haswell") + " selects OpenBLAS's";
+        else if (blas_generic)
+            s += "; OpenBLAS does not recognise this CPU (generic " + blas_core + " kernel): the large products"
+                 " run on xrnn's " + gemm + " kernel";
         return s;
+    }
+
+    GemmBackend gemm_backend() { return static_cast<GemmBackend>(backend_slot().load()); }
+
+    void set_gemm_backend(GemmBackend b)
+    {
+        if (!gemm_backend_available(b))
+            throw std::invalid_argument(std::string("gemm backend ") + gemm_backend_name(b) + " is not available on this CPU");
+        backend_slot().store(static_cast<int>(b));
+    }
+
+    bool gemm_backend_available(GemmBackend b)
+    {
+        switch (b)
+        {
+        case GemmBackend::openblas:
+            return true;
+        case GemmBackend::avx2:
+            return detail::gemm_isa_available(detail::GemmIsa::avx2);
+        case GemmBackend::avx512:
+            return detail::gemm_isa_available(detail::GemmIsa::avx512);
+        }
+        return false;
+    }
+
+    const char* gemm_backend_name(GemmBackend b)
+    {
+        switch (b)
+        {
+        case GemmBackend::openblas:
+            return "openblas";
+        case GemmBackend::avx2:
+            return "avx2";
+        case GemmBackend::avx512:
+            return "avx512";
+        }
+        return "?";
     }
 }

@@ -76,7 +76,7 @@ TEST_CASE("kernel_info names the CPU's ISA, the GEMM backend and OpenBLAS's core
     const auto k = xrnn::blas::kernel_info();
     MESSAGE(k.summary());
     CHECK((k.cpu_isa == "avx512" || k.cpu_isa == "avx2" || k.cpu_isa == "sse2"));
-    CHECK(k.gemm == "openblas");
+    CHECK(k.gemm == xrnn::blas::gemm_backend_name(xrnn::blas::gemm_backend()));
     CHECK(!k.blas_core.empty());
     CHECK(k.summary().find(k.blas_core) != std::string::npos);
     const std::string lower = [&] {
@@ -90,4 +90,46 @@ TEST_CASE("kernel_info names the CPU's ISA, the GEMM backend and OpenBLAS's core
         CHECK(k.blas_generic);
         CHECK(k.summary().find("OPENBLAS_CORETYPE=") != std::string::npos);
     }
+}
+
+TEST_CASE("every float GEMM backend the CPU has gives blas::gemm's results, split over threads")
+{
+    const auto before = xrnn::blas::gemm_backend();
+    xrnn::Rng rng(5);
+    for (auto be : {xrnn::blas::GemmBackend::openblas, xrnn::blas::GemmBackend::avx2, xrnn::blas::GemmBackend::avx512})
+    {
+        if (!xrnn::blas::gemm_backend_available(be))
+        {
+            MESSAGE("backend " << xrnn::blas::gemm_backend_name(be) << " not available on this CPU");
+            CHECK_THROWS_AS(xrnn::blas::set_gemm_backend(be), std::invalid_argument);
+            continue;
+        }
+        xrnn::blas::set_gemm_backend(be);
+        CHECK(xrnn::blas::kernel_info().gemm == xrnn::blas::gemm_backend_name(be));
+        for (bool ta : {false, true})
+            for (bool tb : {false, true})
+            {
+                const std::size_t m = 301, n = 157, k = 203; // large enough to split across threads
+                std::vector<float> a(m * k), b(k * n), c(m * n, 0.5f);
+                for (auto& v : a)
+                    v = static_cast<float>(rng.uniform(-1, 1));
+                for (auto& v : b)
+                    v = static_cast<float>(rng.uniform(-1, 1));
+                const std::vector<float> c0 = c;
+                xrnn::blas::gemm<float>(ta, tb, m, n, k, 0.7f, a.data(), ta ? m : k, b.data(), tb ? k : n, 0.3f,
+                                        c.data(), n);
+                double err = 0;
+                for (std::size_t i = 0; i < m; ++i)
+                    for (std::size_t j = 0; j < n; ++j)
+                    {
+                        double want = 0.3 * c0[i * n + j];
+                        for (std::size_t p = 0; p < k; ++p)
+                            want += 0.7 * double(ta ? a[p * m + i] : a[i * k + p]) * double(tb ? b[j * k + p] : b[p * n + j]);
+                        err = std::max(err, std::abs(want - double(c[i * n + j])));
+                    }
+                INFO(xrnn::blas::gemm_backend_name(be) << " ta " << ta << " tb " << tb);
+                CHECK(err < 1e-4);
+            }
+    }
+    xrnn::blas::set_gemm_backend(before);
 }

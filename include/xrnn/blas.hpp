@@ -30,7 +30,7 @@ namespace xrnn::blas
     struct KernelInfo
     {
         std::string cpu_isa;          // widest vector ISA of the CPU: avx512, avx2 or sse2
-        std::string gemm;             // who runs the large float products: "openblas"
+        std::string gemm;             // who runs the large float products: openblas, avx2 or avx512 (xrnn's)
         std::string blas_core;        // OpenBLAS's kernel (openblas_get_corename), e.g. "Haswell"
         std::string blas_coretype_env; // OPENBLAS_CORETYPE as set by the user ("" if unset)
         std::string recurrent;        // the per-step product's micro-kernel: avx2 or blas
@@ -38,6 +38,23 @@ namespace xrnn::blas
         std::string summary() const;  // one line, with advice when blas_generic
     };
     KernelInfo kernel_info();
+
+    // Who runs float gemm (double always goes to OpenBLAS: it is the gradient checks' type).
+    // Chosen once, at first use: the environment's XRNN_GEMM (openblas, avx2, avx512) if set,
+    // else xrnn's own widest kernel when OpenBLAS runs a generic core on this CPU, else OpenBLAS
+    // (on a core it knows it is as fast: benchmarks/RESULTS.md, issue 13). A fixed rule, not a
+    // timing at start-up: a run and its resume must compute the same bits.
+    enum class GemmBackend
+    {
+        openblas,
+        avx2,
+        avx512,
+    };
+    GemmBackend gemm_backend();
+    // Forces a backend (tests, benchmarks); throws std::invalid_argument when the CPU lacks it.
+    void set_gemm_backend(GemmBackend b);
+    bool gemm_backend_available(GemmBackend b);
+    const char* gemm_backend_name(GemmBackend b);
 }
 
 #endif

@@ -5,6 +5,8 @@
 #include "xrnn/checkpoint.hpp"
 #include "xrnn/charlm/sampler.hpp"
 
+#include "xrnn/blas.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -391,8 +393,11 @@ TEST_CASE("a format-1 checkpoint (flat params, adam_m / adam_v, RNG states in th
     for (std::size_t i = 0; i < lf.size(); ++i)
         CHECK(lf[i] == doctest::Approx(lr[i]).epsilon(1e-4));
 #if defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__) // the release build: bit for bit
-    CHECK(ev_fresh == ev_resumed);
-    CHECK(lf == lr);
+    if (xrnn::blas::gemm_backend() == xrnn::blas::GemmBackend::openblas) // as the fixture's run
+    {
+        CHECK(ev_fresh == ev_resumed);
+        CHECK(lf == lr);
+    }
 #endif
     auto averaged = xrnn::load_char_model(fixture), raw = xrnn::load_char_model(fixture, true);
     CHECK(averaged.averaged);
