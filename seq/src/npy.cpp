@@ -3,6 +3,8 @@
 
 #include <cctype>
 #include <cstring>
+#include <filesystem>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -48,6 +50,10 @@ namespace xrnn::seq
 
         std::string read_all(const std::string& path)
         {
+            std::error_code ec;
+            // a FIFO would block the read forever, a directory reads as garbage: say so instead
+            if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+                throw DataError(path + ": not a regular file (a directory, FIFO or device); expected a .npy file");
             std::ifstream in(path, std::ios::binary);
             if (!in)
                 throw DataError(path + ": cannot open file (missing or unreadable)");
@@ -178,6 +184,10 @@ namespace xrnn::seq
         if (m.cols == 0)
             fail(name, "0 features per step");
         m.data.assign(a.values.begin(), a.values.end());
+        for (std::size_t i = 0; i < m.data.size(); ++i) // one NaN would turn every loss NaN later
+            if (!std::isfinite(m.data[i]))
+                fail(name, "non-finite value " + std::to_string(m.data[i]) + " at step " + std::to_string(i / m.cols)
+                               + ", feature " + std::to_string(i % m.cols) + " (features must be finite)");
         return m;
     }
 

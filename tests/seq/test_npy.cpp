@@ -4,6 +4,9 @@
 #include <cstring>
 
 #include "seq_test_util.hpp"
+
+#include <sys/stat.h>
+#include <cmath>
 #include "xrnn/seq/npy.hpp"
 
 using namespace xrnn::seq;
@@ -78,4 +81,20 @@ TEST_SUITE("seq npy")
         CHECK(error_of([&] { read_npy_ints(d + "/f.npy"); }).find("f.npy: '<f4': tags must be an integer") !=
               std::string::npos);
     }
+}
+
+TEST_CASE("seq: non-finite features, directories and FIFOs are DataErrors, not hangs or NaN losses")
+{
+    const std::string dir = seqtest::tmp_dir("npy_special");
+    xrnn::seq::Matrix m;
+    m.rows = 2;
+    m.cols = 3;
+    m.data = {0, 1, 2, 3, std::nanf(""), 5};
+    xrnn::seq::write_npy(dir + "/nan.npy", m);
+    CHECK(seqtest::error_of([&] { xrnn::seq::read_npy_features(dir + "/nan.npy"); }).find("non-finite value nan at step 1, feature 1")
+          != std::string::npos);
+    std::filesystem::create_directories(dir + "/d.npy");
+    CHECK(seqtest::error_of([&] { xrnn::seq::read_npy_features(dir + "/d.npy"); }).find("not a regular file") != std::string::npos);
+    REQUIRE(::mkfifo((dir + "/f.npy").c_str(), 0600) == 0);
+    CHECK(seqtest::error_of([&] { xrnn::seq::read_npy_features(dir + "/f.npy"); }).find("not a regular file") != std::string::npos);
 }
