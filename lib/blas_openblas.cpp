@@ -5,6 +5,7 @@
 #include "xrnn/blas.hpp"
 
 #include "parallel.hpp"
+#include "xrnn/detail/packed_gemm.hpp"
 #include "xrnn/detail/sgemm.hpp"
 
 #include <algorithm>
@@ -198,7 +199,7 @@ namespace xrnn::blas
         k.blas_core = core ? core : "?";
         const char* env = std::getenv("OPENBLAS_CORETYPE");
         k.blas_coretype_env = env ? env : "";
-        k.recurrent = avx2 ? "avx2" : "blas";
+        k.recurrent = detail::step_isa_name(detail::step_isa());
         k.blas_generic = blas_core_is_generic();
         return k;
     }

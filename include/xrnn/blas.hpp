@@ -33,7 +33,7 @@ namespace xrnn::blas
         std::string gemm;             // who runs the large float products: openblas, avx2 or avx512 (xrnn's)
         std::string blas_core;        // OpenBLAS's kernel (openblas_get_corename), e.g. "Haswell"
         std::string blas_coretype_env; // OPENBLAS_CORETYPE as set by the user ("" if unset)
-        std::string recurrent;        // the per-step product's micro-kernel: avx2 or blas
+        std::string recurrent;        // the per-step product's micro-kernel: avx512, avx2 or plain
         bool blas_generic = false;    // OpenBLAS runs a kernel older than the CPU's ISA
         std::string summary() const;  // one line, with advice when blas_generic
     };

@@ -7,10 +7,12 @@
 // Packing W_hh once per forward or backward sweep and keeping the product on one core lets
 // the cells split the batch across threads and run whole sweeps without synchronising.
 //
-// Layout: B (k x n) is stored as ceil(n / 16) column panels, each k rows of 16 floats
-// (zero-padded past n), so the 6 x 16 micro-kernel reads its right operand contiguously.
-// Each output element is one FMA chain over k in order, whatever m, the row block or the
-// thread: results do not depend on how rows are split.
+// Layout: B (k x n) is stored as ceil(n / w) column panels, each k rows of w floats
+// (zero-padded past n), so the micro-kernel reads its right operand contiguously: w = 32 for
+// the AVX-512 kernel (up to 12 x 32), 16 for the AVX2 one (6 x 16) and the plain loops.
+// Each output element is one FMA chain over k in order from zero, then added to c: whatever
+// m, the row block, the thread or the ISA, results are the same bits (issue 13 made AVX-512
+// the default on CPUs that have it without changing a number).
 #ifndef XRNN_DETAIL_PACKED_GEMM_HPP
 #define XRNN_DETAIL_PACKED_GEMM_HPP
 
@@ -22,22 +24,37 @@
 
 namespace xrnn::detail
 {
+    // The per-step product's micro-kernel.
+    enum class StepIsa
+    {
+        plain,  // portable loops
+        avx2,   // AVX2 + FMA, 6 x 16
+        avx512, // AVX-512F, up to 12 x 32
+    };
+    bool step_isa_available(StepIsa isa);
+    const char* step_isa_name(StepIsa isa);
+    // The kernel new packings use: the CPU's widest, or AVX2 when blas::gemm_backend() is
+    // forced to avx2 (XRNN_GEMM=avx2 then means every product on AVX2).
+    StepIsa step_isa();
+
     struct PackedMatrix
     {
-        static constexpr std::size_t panel_width = 16;
         std::size_t k = 0, n = 0;
-        std::vector<float> data; // panels(n) * k * 16
+        std::size_t width = 16; // panel width: 32 for avx512, else 16
+        StepIsa isa = StepIsa::plain;
+        std::vector<float> data; // panels() * k * width
 
-        static std::size_t panels(std::size_t n) { return (n + panel_width - 1) / panel_width; }
+        std::size_t panels() const { return (n + width - 1) / width; }
     };
 
-    // Packs B (k x n): B(i, j) = src[i * ld + j], or src[j * ld + i] when `transposed`
-    // (B = W^T for a row-major W of shape (n, k)). Reuses out.data's storage.
+    // Packs B (k x n) for `isa`: B(i, j) = src[i * ld + j], or src[j * ld + i] when
+    // `transposed` (B = W^T for a row-major W of shape (n, k)). Reuses out.data's storage.
+    // Throws std::invalid_argument if !step_isa_available(isa).
     void pack_matrix(PackedMatrix& out, const float* src, std::size_t k, std::size_t n,
-                     std::size_t ld, bool transposed);
+                     std::size_t ld, bool transposed, StepIsa isa = step_isa());
 
     // c (m x n, row stride ldc) = a (m x k, row stride lda) * B, plus c's old value when
-    // `accumulate`. Single-threaded: callers split rows across threads.
+    // `accumulate`, on the kernel B was packed for. Single-threaded: callers split rows.
     void gemm_packed(std::size_t m, const float* a, std::size_t lda, const PackedMatrix& b,
                      float* c, std::size_t ldc, bool accumulate);
 
