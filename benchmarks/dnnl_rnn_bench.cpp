@@ -503,6 +503,7 @@ int main(int argc, char** argv)
     double seconds = 2.0, tol = 1e-4;
     std::string only;
     bool check_only = false;
+    std::string profile;
     CLI::App app{"dnnl-rnn-bench: recurrent-layer training step, xrnn vs oneDNN (issue 13)"};
     app.add_option("--threads", threads, "xrnn (blas::set_threads) and oneDNN (omp_set_num_threads)")->capture_default_str();
     app.add_option("--seconds", seconds, "per measurement")->capture_default_str();
@@ -510,6 +511,8 @@ int main(int argc, char** argv)
     app.add_option("--tol", tol, "max|xrnn - oneDNN| / max|oneDNN| allowed per tensor")->capture_default_str();
     app.add_option("--only", only, "run the configs whose label contains this string");
     app.add_flag("--check-only", check_only, "compare the numbers, do not time");
+    app.add_option("--profile", profile, "after the check, run only this side for --seconds (for perf record)")
+        ->check(CLI::IsMember({"xrnn", "onednn"}));
     CLI11_PARSE(app, argc, argv);
 
     xrnn::blas::set_threads(threads);
@@ -602,6 +605,15 @@ int main(int argc, char** argv)
                     dn.segments()[0].bwd_impl.c_str());
         if (check_only)
         {
+            rows.push_back(row);
+            continue;
+        }
+        if (!profile.empty())
+        {
+            const double r = profile == "xrnn" ? rate([&] { xs.step(x, dy, dsT); }, seconds)
+                                               : rate([&] { dn.step(); }, seconds);
+            std::printf("  profile %s: %.0f tok/s\n", profile.c_str(), double(c.B * c.T) * r);
+            check_only = true; // no table
             rows.push_back(row);
             continue;
         }
