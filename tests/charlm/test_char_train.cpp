@@ -393,7 +393,12 @@ TEST_CASE("a format-1 checkpoint (flat params, adam_m / adam_v, RNG states in th
     for (std::size_t i = 0; i < lf.size(); ++i)
         CHECK(lf[i] == doctest::Approx(lr[i]).epsilon(1e-4));
 #if defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__) // the release build: bit for bit
-    if (xrnn::blas::gemm_backend() == xrnn::blas::GemmBackend::openblas) // as the fixture's run
+    // as the fixture's run: OpenBLAS on its SkylakeX sgemm kernels (Cooperlake shares them).
+    // Another core (OPENBLAS_CORETYPE=Haswell is set on some machines) rounds the products
+    // differently, and only the tolerance checks above apply.
+    const auto info = xrnn::blas::kernel_info();
+    if (xrnn::blas::gemm_backend() == xrnn::blas::GemmBackend::openblas
+        && (info.blas_core == "SkylakeX" || info.blas_core == "Cooperlake"))
     {
         CHECK(ev_fresh == ev_resumed);
         CHECK(lf == lr);
