@@ -53,19 +53,35 @@ namespace xrnn::blas
             (void)done;
         }
 
+        // OpenBLAS's core in lower case
+        std::string blas_core_lower()
+        {
+            std::string lower;
+            for (const char* p = openblas_get_corename(); p && *p; ++p)
+                lower += static_cast<char>(std::tolower(static_cast<unsigned char>(*p)));
+            return lower;
+        }
+
         // OpenBLAS's x86 kernels with AVX2 (or wider) code; anything else on an AVX2 CPU is a
         // fallback (0.3.21 runs "Prescott", SSE3, on CPUs newer than it knows)
         bool blas_core_is_generic()
         {
             const bool avx2 = detail::gemm_isa_available(detail::GemmIsa::avx2);
             static const char* const wide[] = {"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"};
-            std::string lower;
-            for (const char* p = openblas_get_corename(); p && *p; ++p)
-                lower += static_cast<char>(std::tolower(static_cast<unsigned char>(*p)));
+            const std::string lower = blas_core_lower();
             bool known = false;
             for (const char* w : wide)
                 known |= lower == w;
             return avx2 && !known;
+        }
+
+        // An AVX2 core on an AVX-512 CPU: what OPENBLAS_CORETYPE=Haswell (set on some machines
+        // because older OpenBLAS builds crash on them) gives. xrnn's AVX-512 kernel ran the
+        // large products 1.5-1.9x faster than it on an AMD EPYC (bench-sgemm, RESULTS.md).
+        bool blas_core_is_narrow()
+        {
+            const std::string lower = blas_core_lower();
+            return detail::gemm_isa_available(detail::GemmIsa::avx512) && (lower == "haswell" || lower == "zen");
         }
 
         GemmBackend default_backend()
@@ -84,7 +100,7 @@ namespace xrnn::blas
                     }
                 throw std::invalid_argument(std::string("XRNN_GEMM=") + env + " is not a GEMM backend (valid: openblas, avx2, avx512)");
             }
-            if (blas_core_is_generic())
+            if (blas_core_is_generic() || blas_core_is_narrow())
                 return gemm_backend_available(GemmBackend::avx512) ? GemmBackend::avx512 : GemmBackend::avx2;
             return GemmBackend::openblas;
         }
@@ -201,6 +217,7 @@ namespace xrnn::blas
         k.blas_coretype_env = env ? env : "";
         k.recurrent = detail::step_isa_name(detail::step_isa());
         k.blas_generic = blas_core_is_generic();
+        k.blas_narrow = blas_core_is_narrow();
         return k;
     }
 
@@ -216,6 +233,9 @@ namespace xrnn::blas
         else if (blas_generic)
             s += "; OpenBLAS does not recognise this CPU (generic " + blas_core + " kernel): the large products"
                  " run on xrnn's " + gemm + " kernel";
+        else if (blas_narrow && gemm != "openblas")
+            s += "; OpenBLAS runs its AVX2 " + blas_core + " kernel on this AVX-512 CPU: the large products run on"
+                 " xrnn's " + gemm + " kernel";
         return s;
     }
 

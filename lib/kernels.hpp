@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <type_traits>
 
 namespace xrnn::kernels
 {
@@ -75,6 +76,88 @@ namespace xrnn::kernels
     inline std::size_t step_end(const LayerDims& d, std::size_t t, std::size_t r1)
     {
         return std::min(r1, d.rows(t));
+    }
+
+    // One thread's share of a sweep: batch rows [r0, r1) (clipped per step by step_end) and
+    // hidden units [u0, u1) of every gate; `unit_part` goes to StepWeights::multiply. sync()
+    // is a unit split's meeting once per step, after this part's writes that the others read.
+    struct SweepPart
+    {
+        std::size_t r0, r1, u0, u1, index, unit_part;
+        parallel::Barrier* barrier;
+        void sync() const
+        {
+            if (barrier)
+                barrier->wait();
+        }
+    };
+
+    // Sets w to W_hh as op(W) (k x n) for a sweep over d and returns how many parts it runs
+    // on: split by hidden units when detail::prefer_units says so (each thread then reads
+    // only its share of W every step), else by rows as row_parts says. `serial` as row_parts.
+    template <class T>
+    std::size_t plan_sweep(detail::StepWeights<T>& w, const T* w_hh, std::size_t k, std::size_t n,
+                           bool transposed, const LayerDims& d, bool serial)
+    {
+        const std::size_t N = d.total_rows(), H = d.hidden_size;
+        const double flops = 2.0 * N * k * n;
+        if constexpr (std::is_same_v<T, float>)
+        {
+            const std::size_t threads = static_cast<std::size_t>(std::max(blas::threads(), 1));
+            if (N >= w.min_rows && !serial && threads > 1 && flops >= 5e5 && H >= 32 * threads
+                && detail::prefer_units(k, n, threads))
+            {
+                w.set_units(w_hh, k, n, transposed, H, threads);
+                return threads;
+            }
+        }
+        w.set(w_hh, k, n, transposed, N);
+        return row_parts(w.packed, d.batch, flops, serial);
+    }
+
+    // Runs fn(SweepPart) for every part of a sweep planned by plan_sweep: by units on
+    // concurrent threads (or, when the pool cannot give them, as one part over all units on
+    // this thread), else by rows (split_rows).
+    template <class T, class Fn>
+    void sweep(const LayerDims& d, const detail::StepWeights<T>& w, std::size_t parts, Fn&& fn)
+    {
+        const std::size_t H = d.hidden_size, all = detail::StepWeights<T>::all_units;
+        if (w.parts > 1)
+        {
+            parallel::Barrier barrier(w.parts);
+            const bool ran = parallel::run_concurrent(w.parts, [&](std::size_t p) {
+                fn(SweepPart{0, d.batch, w.unit_bounds[p], w.unit_bounds[p + 1], p, p, &barrier});
+            });
+            if (!ran)
+                fn(SweepPart{0, d.batch, 0, H, 0, all, nullptr});
+            return;
+        }
+        split_rows(d, parts, [&](std::size_t r0, std::size_t r1, std::size_t part) {
+            fn(SweepPart{r0, r1, 0, H, part, all, nullptr});
+        });
+    }
+
+    // Calls fn(offset, count) over units [u0, u1) of `rows` rows H wide: one call when that is
+    // every unit (the block is contiguous), else one per row.
+    template <class Fn>
+    void unit_spans(std::size_t rows, std::size_t H, std::size_t u0, std::size_t u1, Fn&& fn)
+    {
+        if (u0 == 0 && u1 == H)
+            return fn(std::size_t(0), rows * H);
+        for (std::size_t r = 0; r < rows; ++r)
+            fn(r * H + u0, u1 - u0);
+    }
+
+    // dst = src on columns g*H + [u0, u1) of every gate g of `rows` rows G = gates*H wide
+    template <class T>
+    void copy_units(T* dst, const T* src, std::size_t rows, std::size_t G, std::size_t H,
+                    std::size_t u0, std::size_t u1)
+    {
+        if (u0 == 0 && u1 == H)
+            return void(std::copy(src, src + rows * G, dst));
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t g = 0; g < G; g += H)
+                std::copy(src + r * G + g + u0, src + r * G + g + u1, dst + r * G + g + u0);
     }
 
     // Shapes of per-step buffers (rows of every step, `cols` wide) and of state buffers

@@ -15,6 +15,8 @@
 #include "xrnn/detail/sgemm.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -308,5 +310,46 @@ namespace xrnn::detail
                 i += rows;
             }
         }
+    }
+
+    namespace
+    {
+        StepSplit split_from_env()
+        {
+            const char* e = std::getenv("XRNN_STEP_SPLIT");
+            if (!e)
+                return StepSplit::automatic;
+            const std::string v(e);
+            if (v == "rows")
+                return StepSplit::rows;
+            if (v == "units")
+                return StepSplit::units;
+            return StepSplit::automatic;
+        }
+        std::atomic<StepSplit> g_split{split_from_env()};
+    }
+
+    void set_step_split(StepSplit s) { g_split.store(s); }
+    StepSplit step_split() { return g_split.load(); }
+
+    bool prefer_units(std::size_t k, std::size_t n, std::size_t parts)
+    {
+        if (parts < 2)
+            return false;
+        switch (step_split())
+        {
+        case StepSplit::rows:
+            return false;
+        case StepSplit::units:
+            return true;
+        case StepSplit::automatic:
+            break;
+        }
+        // Rows. Measured on a 2-core AMD EPYC (AVX-512, 1 MiB L2 per core), dnnl-rnn-bench lstm
+        // 512 and 1024, alternated: units gave no gain beyond the VM's noise (RESULTS.md, issue
+        // 13), and the per-step barrier waits whenever the other vCPU is descheduled.
+        (void)k;
+        (void)n;
+        return false;
     }
 }

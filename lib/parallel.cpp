@@ -43,15 +43,12 @@ namespace xrnn::parallel
                     t.join();
             }
 
-            void run(std::size_t parts, const std::function<void(std::size_t)>& fn)
+            // false (fn not called) when the pool is taken or this thread is in a region
+            bool try_run(std::size_t parts, const std::function<void(std::size_t)>& fn)
             {
                 std::unique_lock<std::mutex> busy(run_mutex_, std::try_to_lock);
                 if (!busy.owns_lock() || t_in_region)
-                {
-                    for (std::size_t p = 0; p < parts; ++p)
-                        fn(p);
-                    return;
-                }
+                    return false;
                 while (workers_.size() + 1 < parts)
                     workers_.emplace_back([this, i = workers_.size(), g = generation_.load()] {
                         work(i + 1, g);
@@ -73,6 +70,7 @@ namespace xrnn::parallel
                         XRNN_PAUSE();
                     else
                         std::this_thread::yield();
+                return true;
             }
 
         private:
@@ -142,6 +140,34 @@ namespace xrnn::parallel
             fn(0);
             return;
         }
-        pool().run(parts, fn);
+        if (!pool().try_run(parts, fn))
+            for (std::size_t p = 0; p < parts; ++p)
+                fn(p);
+    }
+
+    bool run_concurrent(std::size_t parts, const std::function<void(std::size_t)>& fn)
+    {
+        if (parts <= 1)
+        {
+            fn(0);
+            return true;
+        }
+        return pool().try_run(parts, fn);
+    }
+
+    void Barrier::wait()
+    {
+        const std::size_t round = round_.load(std::memory_order_acquire);
+        if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == parts_)
+        {
+            arrived_.store(0, std::memory_order_relaxed);
+            round_.store(round + 1, std::memory_order_release); // releases every waiter's writes too
+            return;
+        }
+        for (unsigned spins = 0; round_.load(std::memory_order_acquire) == round; ++spins)
+            if (spins < 20000)
+                XRNN_PAUSE();
+            else
+                std::this_thread::yield();
     }
 }

@@ -10,6 +10,7 @@
 #define XRNN_LIB_PARALLEL_HPP
 
 #include <cstddef>
+#include <atomic>
 #include <functional>
 
 namespace xrnn::parallel
@@ -23,6 +24,27 @@ namespace xrnn::parallel
     // on pool workers, and returns when all are done. Runs serially when called from inside
     // a parallel region or while another thread uses the pool.
     void run(std::size_t parts, const std::function<void(std::size_t)>& fn);
+
+    // As run, but every part on its own thread at the same time, so parts may wait for each
+    // other (Barrier). Returns false without calling fn when that cannot be had: inside a
+    // parallel region (a bidirectional layer runs its directions on the pool) or while another
+    // thread uses the pool.
+    bool run_concurrent(std::size_t parts, const std::function<void(std::size_t)>& fn);
+
+    // A reusable barrier for the parts of one run_concurrent job. Waiters spin (a step of the
+    // recurrence is tens of microseconds, a sleep and wake-up about as long), then yield so an
+    // oversubscribed machine still progresses.
+    class Barrier
+    {
+    public:
+        explicit Barrier(std::size_t parts) : parts_(parts) {}
+        void wait();
+
+    private:
+        const std::size_t parts_;
+        std::atomic<std::size_t> arrived_{0};
+        std::atomic<std::size_t> round_{0};
+    };
 }
 
 #endif

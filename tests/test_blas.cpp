@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+
 #include <cctype>
 #include <xtensor-blas/xlinalg.hpp>
 
@@ -89,6 +91,15 @@ TEST_CASE("kernel_info names the CPU's ISA, the GEMM backend and OpenBLAS's core
     {
         CHECK(k.blas_generic);
         CHECK(k.summary().find("OPENBLAS_CORETYPE=") != std::string::npos);
+    }
+    // an AVX2 core on an AVX-512 CPU (OPENBLAS_CORETYPE=Haswell here): xrnn's AVX-512 kernel
+    // takes the large products unless XRNN_GEMM says otherwise
+    CHECK(k.blas_narrow == (k.cpu_isa == "avx512" && (lower == "haswell" || lower == "zen")));
+    const char* forced = std::getenv("XRNN_GEMM");
+    if (k.blas_narrow && !(forced && *forced))
+    {
+        CHECK(k.gemm == "avx512");
+        CHECK(k.summary().find("run on xrnn's avx512 kernel") != std::string::npos);
     }
 }
 

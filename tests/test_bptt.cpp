@@ -3,6 +3,7 @@
 #include "gradcheck.hpp"
 #include "xrnn/blas.hpp"
 #include "xrnn/bptt.hpp"
+#include "xrnn/detail/packed_gemm.hpp"
 
 #include <doctest/doctest.h>
 
@@ -412,6 +413,62 @@ TEST_CASE("lengths: a padded batch equals each sequence run alone, in float on t
             CHECK(dxdiff < 1e-5);
             CHECK(gmax > 1.0);
             CHECK(gerr < 1e-5 * gmax);
+        }
+    xrnn::blas::set_threads(before);
+}
+
+TEST_CASE("the per-step products split by hidden units give the row split's bits")
+{
+    // detail::StepWeights: by units, each thread computes its units' columns of every step's
+    // product for all rows and the threads meet once per step. Unit bounds are whole vector
+    // blocks and each output element is one FMA chain, so nothing may change a bit, whether
+    // dense, with lengths, or bidirectional (there the directions already take both threads:
+    // the sweep falls back to one part over all units). H = 77: a partial panel and a tail.
+    const int before = xrnn::blas::threads();
+    xrnn::blas::set_threads(2);
+    const xrnn::Activation relu = xrnn::ActivationKind::relu, hsig = xrnn::ActivationKind::hard_sigmoid;
+    for (auto cell : cells)
+        for (int variant = 0; variant < 3; ++variant) // dense, lengths, bidirectional + lengths
+        {
+            INFO(xrnn::cell_name(cell) << " variant " << variant);
+            xrnn::RecurrentConfig c;
+            c.cell = cell;
+            c.input_size = 5;
+            c.hidden_size = 77;
+            c.num_layers = 2;
+            c.bidirectional = variant == 2;
+            if (variant == 1)
+            {
+                c.activation = relu;
+                c.recurrent_activation = hsig;
+            }
+            const std::size_t T = 20, B = 9;
+            std::vector<std::size_t> lengths;
+            if (variant > 0)
+                for (std::size_t b = 0; b < B; ++b)
+                    lengths.push_back(1 + (b * 7) % T);
+            const auto x = random3<float>(T, B, 5, 41);
+            std::vector<xrnn::Tensor3<float>> ys, dxs;
+            std::vector<std::vector<float>> grads;
+            for (auto split : {xrnn::detail::StepSplit::rows, xrnn::detail::StepSplit::units})
+            {
+                xrnn::detail::set_step_split(split);
+                xrnn::Recurrent<float> net(c, {7});
+                const auto dy = random3<float>(T, B, net.output_size(), 42);
+                xrnn::Tensor3<float> y, dx;
+                xrnn::RecurrentState<float> s, ds;
+                net.forward(x, {}, y, s, lengths);
+                net.params().zero_grad();
+                net.backward(dy, {}, dx, ds);
+                ys.push_back(y);
+                dxs.push_back(dx);
+                grads.emplace_back(net.params().grads(), net.params().grads() + net.params().size());
+            }
+            xrnn::detail::set_step_split(xrnn::detail::StepSplit::automatic);
+            CHECK(xt::amax(xt::abs(ys[0]))() > 0.05f); // not comparing zeros
+            CHECK(ys[0] == ys[1]);
+            CHECK(dxs[0] == dxs[1]);
+            CHECK(grads[0] == grads[1]);
         }
     xrnn::blas::set_threads(before);
 }

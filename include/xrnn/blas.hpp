@@ -34,14 +34,16 @@ namespace xrnn::blas
         std::string blas_core;        // OpenBLAS's kernel (openblas_get_corename), e.g. "Haswell"
         std::string blas_coretype_env; // OPENBLAS_CORETYPE as set by the user ("" if unset)
         std::string recurrent;        // the per-step product's micro-kernel: avx512, avx2 or plain
-        bool blas_generic = false;    // OpenBLAS runs a kernel older than the CPU's ISA
+        bool blas_generic = false;    // OpenBLAS runs a kernel older than AVX2 on an AVX2 CPU
+        bool blas_narrow = false;     // OpenBLAS runs an AVX2 kernel on an AVX-512 CPU
         std::string summary() const;  // one line, with advice when blas_generic
     };
     KernelInfo kernel_info();
 
     // Who runs float gemm (double always goes to OpenBLAS: it is the gradient checks' type).
     // Chosen once, at first use: the environment's XRNN_GEMM (openblas, avx2, avx512) if set,
-    // else xrnn's own widest kernel when OpenBLAS runs a generic core on this CPU, else OpenBLAS
+    // else xrnn's own widest kernel when OpenBLAS runs a generic core on this CPU or an AVX2 core
+    // on an AVX-512 CPU (a user's OPENBLAS_CORETYPE=Haswell, which xrnn never changes), else OpenBLAS
     // (on a core it knows it is as fast: benchmarks/RESULTS.md, issue 13). A fixed rule, not a
     // timing at start-up: a run and its resume must compute the same bits.
     enum class GemmBackend

@@ -47,13 +47,13 @@ namespace xrnn
         kernels::input_projection(gates, x, x_proj, p.w_ih, N, G, I);
         kernels::add_bias_rows(gates, p.b_ih, N, G);
 
-        cache.w_step.set(p.w_hh, H, G, true, N);
-        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B, 2.0 * N * G * H, false);
-        // rows [r0, r1) of the batch through all steps (kernels::split_rows)
-        kernels::split_rows(d, parts, [&](std::size_t r0, std::size_t r1, std::size_t) {
+        const std::size_t parts = kernels::plan_sweep(cache.w_step, p.w_hh, H, G, true, d, false);
+        // rows [r0, r1) and units [u0, u1) through all steps (kernels::sweep)
+        kernels::sweep(d, cache.w_step, parts, [&](const kernels::SweepPart& q) {
+            const std::size_t r0 = q.r0, u0 = q.u0, u1 = q.u1, nu = u1 - u0;
             for (std::size_t t = 0; t < S; ++t)
             {
-                const std::size_t e = kernels::step_end(d, t, r1);
+                const std::size_t e = kernels::step_end(d, t, q.r1);
                 if (e <= r0)
                     break;
                 T* gt = gates + d.start(t) * G;
@@ -61,34 +61,44 @@ namespace xrnn
                 T* hnt = cache.hn.data() + d.start(t) * H;
                 T* pt = keep_pre ? cache.pre.data() + d.start(t) * G : nullptr;
                 // hh (B, 3H) = h[t] W_hh^T + b_hh
-                cache.w_step.multiply(e - r0, hp + r0 * H, H, hh + r0 * G, G, false);
-                kernels::add_bias_rows(hh + r0 * G, p.b_hh, e - r0, G);
+                cache.w_step.multiply(e - r0, hp + r0 * H, H, hh + r0 * G, G, false, q.unit_part);
                 for (std::size_t b = r0; b < e; ++b)
                 {
                     T* row = gt + b * G; // r | z | n
-                    const T* hrow = hh + b * G;
+                    T* hrow = hh + b * G;
                     T* hnrow = hnt + b * H;
-                    for (std::size_t j = 0; j < 2 * H; ++j)
+                    for (std::size_t g = 0; g < G; g += H)
+                        for (std::size_t j = u0; j < u1; ++j)
+                            hrow[g + j] += p.b_hh[g + j];
+                    for (std::size_t j = u0; j < u1; ++j)
+                    {
                         row[j] += hrow[j];
+                        row[H + j] += hrow[H + j];
+                    }
                     if (pt)
-                        std::copy(row, row + 2 * H, pt + b * G);
-                    activation_forward(ract, row, row, 2 * H);
+                    {
+                        std::copy(row + u0, row + u1, pt + b * G + u0);
+                        std::copy(row + H + u0, row + H + u1, pt + b * G + H + u0);
+                    }
+                    activation_forward(ract, row + u0, row + u0, nu);
+                    activation_forward(ract, row + H + u0, row + H + u0, nu);
                     const T* r = row;
                     T* n = row + 2 * H;
-                    for (std::size_t j = 0; j < H; ++j)
+                    for (std::size_t j = u0; j < u1; ++j)
                     {
                         hnrow[j] = hrow[2 * H + j];
                         n[j] += r[j] * hnrow[j];
                     }
                     if (pt)
-                        std::copy(n, n + H, pt + b * G + 2 * H);
-                    activation_forward(act, n, n, H);
+                        std::copy(n + u0, n + u1, pt + b * G + 2 * H + u0);
+                    activation_forward(act, n + u0, n + u0, nu);
                     const T* z = row + H;
                     const T* hprev = hp + b * H;
                     T* hnext = h + d.state_row(t + 1) * H + b * H;
-                    for (std::size_t j = 0; j < H; ++j)
+                    for (std::size_t j = u0; j < u1; ++j)
                         hnext[j] = n[j] + z[j] * (hprev[j] - n[j]); // (1-z) n + z h
                 }
+                q.sync(); // h[t+1] complete before any part's next product reads it
             }
         });
     }
@@ -115,14 +125,13 @@ namespace xrnn
         if (trace)
             trace->reset(S, false);
 
-        cache.w_step.set(p.w_hh, G, H, false, N);
-        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B, 2.0 * N * G * H,
-                                                     trace != nullptr);
-        kernels::split_rows(d, parts, [&](std::size_t r0, std::size_t r1, std::size_t) {
-            T* saved = hh + r0 * G; // r | z | n of the current row (this part's own hh row)
+        const std::size_t parts = kernels::plan_sweep(cache.w_step, p.w_hh, G, H, false, d, trace != nullptr);
+        kernels::sweep(d, cache.w_step, parts, [&](const kernels::SweepPart& q) {
+            const std::size_t r0 = q.r0, u0 = q.u0, u1 = q.u1, nu = u1 - u0;
+            T* saved = hh + r0 * G; // r | z | n of the current row (this part's own hh row or units)
             for (std::size_t t = S; t-- > 0;)
             {
-                const std::size_t e = kernels::step_end(d, t, r1);
+                const std::size_t e = kernels::step_end(d, t, q.r1);
                 if (e <= r0)
                     continue;
                 const T* pt = have_pre ? cache.pre.data() + d.start(t) * G : nullptr;
@@ -136,34 +145,39 @@ namespace xrnn
                 for (std::size_t b = r0; b < e; ++b)
                 {
                     T* dr = dgxt + b * G;
-                    std::copy(dr, dr + G, saved);
+                    kernels::copy_units(saved, dr, 1, G, H, u0, u1);
                     const T* r = saved;
                     const T* z = r + H;
                     const T* n = r + 2 * H;
                     const T* hprev = hp + b * H;
                     const T* hnrow = hnt + b * H;
+                    const T* pr = pt ? pt + b * G : nullptr;
                     T* dhrow = dh + b * H;
                     T* dz = dr + H;
                     T* dn = dr + 2 * H;
-                    for (std::size_t j = 0; j < H; ++j)
+                    for (std::size_t j = u0; j < u1; ++j)
                     {
                         const T dht = dhrow[j] + dyt[b * H + j];
                         dn[j] = dht * (T(1) - z[j]);
                         dz[j] = dht * (hprev[j] - n[j]);
                         dhrow[j] = dht * z[j]; // direct path h[t] -> h[t+1]
                     }
-                    activation_backward(act, dn, dn, pt ? pt + b * G + 2 * H : nullptr, n, H);
-                    for (std::size_t j = 0; j < H; ++j)
+                    activation_backward(act, dn + u0, dn + u0, pr ? pr + 2 * H + u0 : nullptr, n + u0, nu);
+                    for (std::size_t j = u0; j < u1; ++j)
                         dr[j] = dn[j] * hnrow[j];
-                    activation_backward(ract, dr, dr, pt ? pt + b * G : nullptr, r, 2 * H); // r, z
+                    activation_backward(ract, dr + u0, dr + u0, pr ? pr + u0 : nullptr, r + u0, nu);
+                    activation_backward(ract, dz + u0, dz + u0, pr ? pr + H + u0 : nullptr, z + u0, nu);
                     T* dhr = dght + b * G;
-                    for (std::size_t j = 0; j < 2 * H; ++j)
+                    for (std::size_t j = u0; j < u1; ++j)
+                    {
                         dhr[j] = dr[j];
-                    for (std::size_t j = 0; j < H; ++j)
+                        dhr[H + j] = dz[j];
                         dhr[2 * H + j] = dn[j] * r[j];
+                    }
                 }
+                q.sync(); // dgh[t] complete before any part's product reads it
                 // dh[t] = direct path + dgh[t] W_hh
-                cache.w_step.multiply(e - r0, dght + r0 * G, G, dh + r0 * H, H, true);
+                cache.w_step.multiply(e - r0, dght + r0 * G, G, dh + r0 * H, H, true, q.unit_part);
             }
         });
         if (trace)

@@ -56,32 +56,33 @@ namespace xrnn
         kernels::input_projection(gates, x, x_proj, p.w_ih, N, G, I);
         kernels::add_bias_rows(gates, cache.bias.data(), N, G);
 
-        cache.w_step.set(p.w_hh, H, G, true, N);
-        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B, 2.0 * N * G * H, false);
+        const std::size_t parts = kernels::plan_sweep(cache.w_step, p.w_hh, H, G, true, d, false);
         ensure_shape(cache.row, std::array<std::size_t, 2>{parts, 5 * H});
-        // rows [r0, r1) of the batch through all steps (kernels::split_rows)
-        kernels::split_rows(d, parts, [&](std::size_t r0, std::size_t r1, std::size_t part) {
-            T* ac = cache.row.data() + part * 5 * H; // activation(c') of the current row
+        // rows [r0, r1) and units [u0, u1) through all steps (kernels::sweep)
+        kernels::sweep(d, cache.w_step, parts, [&](const kernels::SweepPart& q) {
+            T* ac = cache.row.data() + q.index * 5 * H; // activation(c') of the current row
+            const std::size_t r0 = q.r0, u0 = q.u0, u1 = q.u1, nu = u1 - u0;
             for (std::size_t t = 0; t < S; ++t)
             {
-                const std::size_t e = kernels::step_end(d, t, r1);
+                const std::size_t e = kernels::step_end(d, t, q.r1);
                 if (e <= r0)
                     break;
                 T* gt = gates + d.start(t) * G;
                 const T* hp = h + d.state_row(t) * H;
                 // recurrence: gates[t] += h[t] W_hh^T
-                cache.w_step.multiply(e - r0, hp + r0 * H, H, gt + r0 * G, G, true);
+                cache.w_step.multiply(e - r0, hp + r0 * H, H, gt + r0 * G, G, true, q.unit_part);
                 if (keep_pre)
-                    std::copy(gt + r0 * G, gt + e * G, cache.pre.data() + d.start(t) * G + r0 * G);
+                    kernels::copy_units(cache.pre.data() + (d.start(t) + r0) * G, gt + r0 * G, e - r0, G, H, u0, u1);
                 const T* cp = c + d.state_row(t) * H;
                 T* cn = c + d.state_row(t + 1) * H;
                 T* hn = h + d.state_row(t + 1) * H;
                 for (std::size_t b = r0; b < e; ++b)
                 {
                     T* row = gt + b * G; // i | f | g | o
-                    activation_forward(ract, row, row, 2 * H);
-                    activation_forward(act, row + 2 * H, row + 2 * H, H);
-                    activation_forward(ract, row + 3 * H, row + 3 * H, H);
+                    activation_forward(ract, row + u0, row + u0, nu);
+                    activation_forward(ract, row + H + u0, row + H + u0, nu);
+                    activation_forward(act, row + 2 * H + u0, row + 2 * H + u0, nu);
+                    activation_forward(ract, row + 3 * H + u0, row + 3 * H + u0, nu);
                     const T* gi = row;
                     const T* gf = row + H;
                     const T* gg = row + 2 * H;
@@ -89,12 +90,13 @@ namespace xrnn
                     const T* crow = cp + b * H;
                     T* cnrow = cn + b * H;
                     T* hrow = hn + b * H;
-                    for (std::size_t j = 0; j < H; ++j)
+                    for (std::size_t j = u0; j < u1; ++j)
                         cnrow[j] = gf[j] * crow[j] + gi[j] * gg[j];
-                    activation_forward(act, cnrow, ac, H);
-                    for (std::size_t j = 0; j < H; ++j)
+                    activation_forward(act, cnrow + u0, ac + u0, nu);
+                    for (std::size_t j = u0; j < u1; ++j)
                         hrow[j] = go[j] * ac[j];
                 }
+                q.sync(); // h[t+1] complete before any part's next product reads it
             }
         });
     }
@@ -120,15 +122,14 @@ namespace xrnn
         if (trace)
             trace->reset(S, true);
 
-        cache.w_step.set(p.w_hh, G, H, false, N);
-        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B, 2.0 * N * G * H,
-                                                     trace != nullptr);
+        const std::size_t parts = kernels::plan_sweep(cache.w_step, p.w_hh, G, H, false, d, trace != nullptr);
         ensure_shape(cache.row, std::array<std::size_t, 2>{parts, 5 * H});
-        kernels::split_rows(d, parts, [&](std::size_t r0, std::size_t r1, std::size_t part) {
-            T* saved = cache.row.data() + part * 5 * H; // this row's i | f | g | o, then activation(c')
+        kernels::sweep(d, cache.w_step, parts, [&](const kernels::SweepPart& q) {
+            T* saved = cache.row.data() + q.index * 5 * H; // this row's i | f | g | o, then activation(c')
+            const std::size_t r0 = q.r0, u0 = q.u0, u1 = q.u1, nu = u1 - u0;
             for (std::size_t t = S; t-- > 0;)
             {
-                const std::size_t e = kernels::step_end(d, t, r1);
+                const std::size_t e = kernels::step_end(d, t, q.r1);
                 if (e <= r0)
                     continue;
                 const T* pt = have_pre ? cache.pre.data() + d.start(t) * G : nullptr;
@@ -139,7 +140,7 @@ namespace xrnn
                 for (std::size_t b = r0; b < e; ++b)
                 {
                     T* drow = dgt + b * G;
-                    std::copy(drow, drow + G, saved); // the gates, before their gradients replace them
+                    kernels::copy_units(saved, drow, 1, G, H, u0, u1); // the gates, before their gradients replace them
                     const T* gi = saved;
                     const T* gf = saved + H;
                     const T* gg = saved + 2 * H;
@@ -147,7 +148,7 @@ namespace xrnn
                     const T* cprev = cache.c.data() + d.state_row(t) * H + b * H;
                     const T* cnext = cache.c.data() + d.state_row(t + 1) * H + b * H;
                     T* ac = saved + G;
-                    activation_forward(act, cnext, ac, H); // as in forward, bit for bit
+                    activation_forward(act, cnext + u0, ac + u0, nu); // as in forward, bit for bit
                     if (trace)
                         trace->add_gate_row(gf, H, N);
                     T* dhrow = dh + b * H;
@@ -156,17 +157,18 @@ namespace xrnn
                     T* df = drow + H;
                     T* dg = drow + 2 * H;
                     T* dout = drow + 3 * H;
+                    const T* pr = pt ? pt + b * G : nullptr;
                     // dh_total = dy[t] + dh (from step t+1); do = dh_total * a(c'); d(a(c')) = dh_total * o
-                    for (std::size_t j = 0; j < H; ++j)
+                    for (std::size_t j = u0; j < u1; ++j)
                     {
                         const T dht = dhrow[j] + dyt[b * H + j];
                         dout[j] = dht * ac[j];
                         dhrow[j] = dht * go[j]; // reuse dh as d(a(c')) for the next pass
                     }
-                    activation_backward(act, dhrow, dhrow, cnext, ac, H); // d(a(c'))/dc'
+                    activation_backward(act, dhrow + u0, dhrow + u0, cnext + u0, ac + u0, nu); // d(a(c'))/dc'
                     if (trace)
                         trace->add_cell_total_row(t + 1, dcrow, dhrow, d.rows(t), H);
-                    for (std::size_t j = 0; j < H; ++j)
+                    for (std::size_t j = u0; j < u1; ++j)
                     {
                         const T dct = dcrow[j] + dhrow[j];
                         di[j] = dct * gg[j];
@@ -174,12 +176,14 @@ namespace xrnn
                         dg[j] = dct * gi[j];
                         dcrow[j] = dct * gf[j]; // dL/dc[t], carried to step t-1
                     }
-                    activation_backward(ract, di, di, pt ? pt + b * G : nullptr, gi, 2 * H); // i, f
-                    activation_backward(act, dg, dg, pt ? pt + b * G + 2 * H : nullptr, gg, H);
-                    activation_backward(ract, dout, dout, pt ? pt + b * G + 3 * H : nullptr, go, H);
+                    activation_backward(ract, di + u0, di + u0, pr ? pr + u0 : nullptr, gi + u0, nu);
+                    activation_backward(ract, df + u0, df + u0, pr ? pr + H + u0 : nullptr, gf + u0, nu);
+                    activation_backward(act, dg + u0, dg + u0, pr ? pr + 2 * H + u0 : nullptr, gg + u0, nu);
+                    activation_backward(ract, dout + u0, dout + u0, pr ? pr + 3 * H + u0 : nullptr, go + u0, nu);
                 }
+                q.sync(); // dgates[t] complete before any part's product reads it
                 // dh[t] = dgates[t] W_hh  (B, 4H) x (4H, H)
-                cache.w_step.multiply(e - r0, dgt + r0 * G, G, dh + r0 * H, H, false);
+                cache.w_step.multiply(e - r0, dgt + r0 * G, G, dh + r0 * H, H, false, q.unit_part);
             }
         });
         if (trace)

@@ -34,21 +34,24 @@ namespace xrnn
 
         kernels::input_projection(h + BH, x, x_proj, p.w_ih, N, H, I);
         kernels::add_bias_rows(h + BH, cache.bias.data(), N, H);
-        cache.w_step.set(p.w_hh, H, H, true, N);
-        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B, 2.0 * N * H * H, false);
-        // rows [r0, r1) of the batch through all steps (kernels::split_rows)
-        kernels::split_rows(d, parts, [&](std::size_t r0, std::size_t r1, std::size_t) {
+        const std::size_t parts = kernels::plan_sweep(cache.w_step, p.w_hh, H, H, true, d, false);
+        // rows [r0, r1) and units [u0, u1) through all steps (kernels::sweep)
+        kernels::sweep(d, cache.w_step, parts, [&](const kernels::SweepPart& q) {
+            const std::size_t r0 = q.r0;
             for (std::size_t t = 0; t < d.steps; ++t)
             {
-                const std::size_t e = kernels::step_end(d, t, r1);
+                const std::size_t e = kernels::step_end(d, t, q.r1);
                 if (e <= r0)
                     break;
-                const std::size_t n = (e - r0) * H;
                 T* hn = h + d.state_row(t + 1) * H + r0 * H;
-                cache.w_step.multiply(e - r0, h + d.state_row(t) * H + r0 * H, H, hn, H, true);
-                if (keep_pre)
-                    std::copy(hn, hn + n, cache.pre.data() + d.start(t) * H + r0 * H);
-                activation_forward(act, hn, hn, n);
+                T* pt = keep_pre ? cache.pre.data() + d.start(t) * H + r0 * H : nullptr;
+                cache.w_step.multiply(e - r0, h + d.state_row(t) * H + r0 * H, H, hn, H, true, q.unit_part);
+                kernels::unit_spans(e - r0, H, q.u0, q.u1, [&](std::size_t o, std::size_t n) {
+                    if (pt)
+                        std::copy(hn + o, hn + o + n, pt + o);
+                    activation_forward(act, hn + o, hn + o, n);
+                });
+                q.sync(); // h[t+1] complete before any part's next product reads it
             }
         });
     }
@@ -70,27 +73,28 @@ namespace xrnn
         if (trace)
             trace->reset(d.steps, false);
 
-        cache.w_step.set(p.w_hh, H, H, false, N);
-        const std::size_t parts = kernels::row_parts(cache.w_step.packed, B, 2.0 * N * H * H,
-                                                     trace != nullptr);
-        kernels::split_rows(d, parts, [&](std::size_t r0, std::size_t r1, std::size_t) {
-            const std::size_t o = r0 * H;
+        const std::size_t parts = kernels::plan_sweep(cache.w_step, p.w_hh, H, H, false, d, trace != nullptr);
+        kernels::sweep(d, cache.w_step, parts, [&](const kernels::SweepPart& q) {
+            const std::size_t o = q.r0 * H;
             for (std::size_t t = d.steps; t-- > 0;)
             {
-                const std::size_t e = kernels::step_end(d, t, r1);
-                if (e <= r0)
+                const std::size_t e = kernels::step_end(d, t, q.r1);
+                if (e <= q.r0)
                     continue;
-                const std::size_t n = (e - r0) * H, st = d.start(t) * H;
+                const std::size_t st = d.start(t) * H;
                 T* dpt = dpre + st + o;
                 const T* dyt = dy + st + o;
+                const T* pre = have_pre ? cache.pre.data() + st + o : nullptr;
+                const T* hn = cache.h.data() + d.state_row(t + 1) * H + o;
                 if (trace) // one part then: the trace sums over all rows
                     trace->add_state(t + 1, dh, dy + st, static_cast<const T*>(nullptr), d.rows(t), H);
-                for (std::size_t i = 0; i < n; ++i)
-                    dpt[i] = dh[o + i] + dyt[i];
-                activation_backward(cache.activation, dpt, dpt,
-                                    have_pre ? cache.pre.data() + st + o : nullptr,
-                                    cache.h.data() + d.state_row(t + 1) * H + o, n);
-                cache.w_step.multiply(e - r0, dpt, H, dh + o, H, false);
+                kernels::unit_spans(e - q.r0, H, q.u0, q.u1, [&](std::size_t u, std::size_t n) {
+                    for (std::size_t i = u; i < u + n; ++i)
+                        dpt[i] = dh[o + i] + dyt[i];
+                    activation_backward(cache.activation, dpt + u, dpt + u, pre ? pre + u : nullptr, hn + u, n);
+                });
+                q.sync(); // dpre[t] complete before any part's product reads it
+                cache.w_step.multiply(e - q.r0, dpt, H, dh + o, H, false, q.unit_part);
             }
         });
         if (trace)

@@ -18,6 +18,7 @@
 
 #include "xrnn/blas.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <type_traits>
 #include <vector>
@@ -58,20 +59,46 @@ namespace xrnn::detail
     void gemm_packed(std::size_t m, const float* a, std::size_t lda, const PackedMatrix& b,
                      float* c, std::size_t ldc, bool accumulate);
 
+    // How the cells split a sweep across threads (see StepWeights).
+    enum class StepSplit
+    {
+        automatic, // what prefer_units chose by measurement: rows (packed_gemm.cpp)
+        rows,
+        units,
+    };
+    // Forces a split for tests and benchmarks (also XRNN_STEP_SPLIT=rows|units at start-up).
+    void set_step_split(StepSplit s);
+    StepSplit step_split();
+    // Whether a sweep of W_hh (k x n) on `parts` threads splits by units.
+    bool prefer_units(std::size_t k, std::size_t n, std::size_t parts);
+
     // The right operand op(W) (k x n) of every step's recurrent product, W row-major:
     // (n x k) when `transposed` (forward: h W_hh^T), (k x n) otherwise (backward: dg W_hh).
     // float sweeps of at least `min_rows` rows in all (steps x batch) pack it once in set();
     // shorter ones (sampling: one step, one row) would spend more on packing than on the
     // products and call BLAS each step, as double (the gradient checks) always does.
+    //
+    // Two ways to share a sweep between threads. By rows: each thread takes a block of the
+    // batch through all steps on the whole packing, with no synchronisation, but every thread
+    // streams all of W_hh every step (4 MiB at H = 512: from L3, bandwidth-bound). By units:
+    // each thread owns a range of hidden units, packs only those columns of op(W) (one block
+    // per gate: columns g*H + [u0, u1)) and computes them for all rows; the threads meet once
+    // per step. set_units() chooses the latter; the cells use it when prefer_units says so.
     template <class T>
     struct StepWeights
     {
         static constexpr std::size_t min_rows = 32;
+        static constexpr std::size_t all_units = ~std::size_t(0);
         const T* w = nullptr;
         std::size_t k = 0, n = 0;
         bool transposed = false;
         bool packed = false; // products run on `packing`, single-threaded
         PackedMatrix packing;
+        // unit split: parts > 1, unit_bounds[p] .. unit_bounds[p + 1] of `units` per part,
+        // blocks = n / units column blocks, unit_packing[p * blocks + b]
+        std::size_t parts = 1, units = 0, blocks = 1;
+        std::vector<std::size_t> unit_bounds;
+        std::vector<PackedMatrix> unit_packing;
 
         void set(const T* w_, std::size_t k_, std::size_t n_, bool transposed_, std::size_t rows)
         {
@@ -79,19 +106,63 @@ namespace xrnn::detail
             k = k_;
             n = n_;
             transposed = transposed_;
+            parts = 1;
             packed = std::is_same_v<T, float> && rows >= min_rows;
             if constexpr (std::is_same_v<T, float>)
                 if (packed)
                     pack_matrix(packing, w, k, n, transposed ? k : n, transposed);
         }
 
-        // c (m x n) (+)= a (m x k) op(W)
+        // As set, split by units across `parts_` threads: op(W)'s n columns are n / units_
+        // blocks of `units_` (the gates), each part packs its units' columns of every block.
+        // Unit bounds are multiples of 16 (whole vector blocks for the element-wise passes).
+        void set_units(const T* w_, std::size_t k_, std::size_t n_, bool transposed_,
+                       std::size_t units_, std::size_t parts_)
+        {
+            static_assert(std::is_same_v<T, float>, "the unit split runs on packed floats");
+            w = w_;
+            k = k_;
+            n = n_;
+            transposed = transposed_;
+            packed = true;
+            units = units_;
+            blocks = n / units;
+            parts = parts_;
+            unit_bounds.assign(parts + 1, units);
+            for (std::size_t p = 0; p < parts; ++p)
+                unit_bounds[p] = std::min(units, (units * p / parts + 8) / 16 * 16);
+            unit_packing.resize(parts * blocks);
+            for (std::size_t p = 0; p < parts; ++p)
+                for (std::size_t b = 0; b < blocks; ++b)
+                {
+                    const std::size_t c0 = b * units + unit_bounds[p];
+                    const std::size_t cols = unit_bounds[p + 1] - unit_bounds[p];
+                    const float* src = transposed ? w + c0 * k : w + c0;
+                    pack_matrix(unit_packing[p * blocks + b], src, k, cols, transposed ? k : n,
+                                transposed);
+                }
+        }
+
+        // c (m x n) (+)= a (m x k) op(W); with a unit split, only the columns of units part
+        // `part` (c still points at column 0), or every part's in turn for all_units.
         void multiply(std::size_t m, const T* a, std::size_t lda, T* c, std::size_t ldc,
-                      bool accumulate) const
+                      bool accumulate, std::size_t part = all_units) const
         {
             if constexpr (std::is_same_v<T, float>)
+            {
+                if (packed && parts > 1)
+                {
+                    const std::size_t p0 = part == all_units ? 0 : part;
+                    const std::size_t p1 = part == all_units ? parts : part + 1;
+                    for (std::size_t p = p0; p < p1; ++p)
+                        for (std::size_t b = 0; b < blocks; ++b)
+                            gemm_packed(m, a, lda, unit_packing[p * blocks + b],
+                                        c + b * units + unit_bounds[p], ldc, accumulate);
+                    return;
+                }
                 if (packed)
                     return gemm_packed(m, a, lda, packing, c, ldc, accumulate);
+            }
             blas::gemm<T>(false, transposed, m, n, k, T(1), a, lda, w, transposed ? k : n,
                           accumulate ? T(1) : T(0), c, ldc);
         }
