@@ -14,8 +14,13 @@
 #include <cstring>
 #include <stdexcept>
 #include <cstdlib>
+#include <string>
 #include <type_traits>
 #include <cblas.h>
+#ifdef XRNN_HAVE_DNNL
+#include <oneapi/dnnl/dnnl.h>
+#include <omp.h>
+#endif
 
 namespace xrnn::blas
 {
@@ -88,18 +93,22 @@ namespace xrnn::blas
         {
             if (const char* env = std::getenv("XRNN_GEMM"); env && *env)
             {
-                for (GemmBackend b : {GemmBackend::openblas, GemmBackend::avx2, GemmBackend::avx512})
+                for (GemmBackend b : {GemmBackend::openblas, GemmBackend::avx2, GemmBackend::avx512, GemmBackend::dnnl})
                     if (std::strcmp(env, gemm_backend_name(b)) == 0)
                     {
                         if (!gemm_backend_available(b))
                             throw std::invalid_argument(std::string("XRNN_GEMM=") + env
                                                         + ": this CPU cannot run it (valid here: openblas"
                                                         + (gemm_backend_available(GemmBackend::avx2) ? ", avx2" : "")
-                                                        + (gemm_backend_available(GemmBackend::avx512) ? ", avx512" : "") + ")");
+                                                        + (gemm_backend_available(GemmBackend::avx512) ? ", avx512" : "")
+                                                        + (gemm_backend_available(GemmBackend::dnnl) ? ", dnnl" : "") + ")");
                         return b;
                     }
-                throw std::invalid_argument(std::string("XRNN_GEMM=") + env + " is not a GEMM backend (valid: openblas, avx2, avx512)");
+                throw std::invalid_argument(std::string("XRNN_GEMM=") + env + " is not a GEMM backend (valid: openblas, avx2, avx512, dnnl)");
             }
+#ifdef XRNN_HAVE_DNNL
+            return GemmBackend::dnnl; // built with -Dgemm=dnnl: the user's choice
+#endif
             if (blas_core_is_generic() || blas_core_is_narrow())
                 return gemm_backend_available(GemmBackend::avx512) ? GemmBackend::avx512 : GemmBackend::avx2;
             return GemmBackend::openblas;
@@ -111,6 +120,27 @@ namespace xrnn::blas
             return slot;
         }
 
+#ifdef XRNN_HAVE_DNNL
+        // oneDNN's sgemm on this thread alone: xrnn's pool splits the products (gemm_split), and
+        // oneDNN's OpenMP team would otherwise start one thread per core inside every part and
+        // keep them spinning between calls (the problem parallel.hpp describes for OpenBLAS).
+        void dnnl_gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha,
+                       const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta,
+                       float* c, std::size_t ldc)
+        {
+            thread_local const bool one_thread = [] {
+                omp_set_num_threads(1);
+                return true;
+            }();
+            (void)one_thread;
+            const dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', dnnl_dim_t(m), dnnl_dim_t(n),
+                                                dnnl_dim_t(k), alpha, a, dnnl_dim_t(lda), b, dnnl_dim_t(ldb),
+                                                beta, c, dnnl_dim_t(ldc));
+            if (st != dnnl_success)
+                throw std::runtime_error("xrnn: oneDNN sgemm failed with status " + std::to_string(int(st)));
+        }
+#endif
+
         template <class T>
         void gemm_serial(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha,
                          const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
@@ -120,6 +150,10 @@ namespace xrnn::blas
             {
                 XRNN_GEMV_FOR_ONE_ROW(cblas_sgemv)
                 const auto backend = static_cast<GemmBackend>(backend_slot().load(std::memory_order_relaxed));
+#ifdef XRNN_HAVE_DNNL
+                if (backend == GemmBackend::dnnl)
+                    return dnnl_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+#endif
                 if (backend != GemmBackend::openblas)
                     return detail::sgemm(backend == GemmBackend::avx512 ? detail::GemmIsa::avx512 : detail::GemmIsa::avx2,
                                          ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -223,17 +257,17 @@ namespace xrnn::blas
 
     std::string KernelInfo::summary() const
     {
-        std::string s = "kernels: cpu " + cpu_isa + ", gemm " + (gemm == "openblas" ? gemm : "xrnn " + gemm) + " (OpenBLAS core " + blas_core
+        std::string s = "kernels: cpu " + cpu_isa + ", gemm " + (gemm == "openblas" ? gemm : gemm == "dnnl" ? "oneDNN sgemm" : "xrnn " + gemm) + " (OpenBLAS core " + blas_core
                         + (blas_coretype_env.empty() ? "" : ", OPENBLAS_CORETYPE=" + blas_coretype_env) + ")"
                         + ", recurrent step " + recurrent;
         if (blas_generic && gemm == "openblas")
             s += "; warning: OpenBLAS does not recognise this " + cpu_isa + " CPU and runs its generic "
                  + blas_core + " kernel (several times slower); unset XRNN_GEMM to use xrnn's kernel, or"
                  + " OPENBLAS_CORETYPE=" + (cpu_isa == "avx512" ? "SkylakeX" : "Haswell") + " selects OpenBLAS's";
-        else if (blas_generic)
+        else if (blas_generic && gemm != "dnnl")
             s += "; OpenBLAS does not recognise this CPU (generic " + blas_core + " kernel): the large products"
                  " run on xrnn's " + gemm + " kernel";
-        else if (blas_narrow && gemm != "openblas")
+        else if (blas_narrow && (gemm == "avx512" || gemm == "avx2"))
             s += "; OpenBLAS runs its AVX2 " + blas_core + " kernel on this AVX-512 CPU: the large products run on"
                  " xrnn's " + gemm + " kernel";
         return s;
@@ -258,6 +292,12 @@ namespace xrnn::blas
             return detail::gemm_isa_available(detail::GemmIsa::avx2);
         case GemmBackend::avx512:
             return detail::gemm_isa_available(detail::GemmIsa::avx512);
+        case GemmBackend::dnnl:
+#ifdef XRNN_HAVE_DNNL
+            return true;
+#else
+            return false; // not built: meson setup -Dgemm=dnnl
+#endif
         }
         return false;
     }
@@ -272,6 +312,8 @@ namespace xrnn::blas
             return "avx2";
         case GemmBackend::avx512:
             return "avx512";
+        case GemmBackend::dnnl:
+            return "dnnl";
         }
         return "?";
     }

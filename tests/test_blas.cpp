@@ -96,7 +96,8 @@ TEST_CASE("kernel_info names the CPU's ISA, the GEMM backend and OpenBLAS's core
     // takes the large products unless XRNN_GEMM says otherwise
     CHECK(k.blas_narrow == (k.cpu_isa == "avx512" && (lower == "haswell" || lower == "zen")));
     const char* forced = std::getenv("XRNN_GEMM");
-    if (k.blas_narrow && !(forced && *forced))
+    const bool dnnl_build = xrnn::blas::gemm_backend_available(xrnn::blas::GemmBackend::dnnl); // -Dgemm=dnnl
+    if (k.blas_narrow && !(forced && *forced) && !dnnl_build)
     {
         CHECK(k.gemm == "avx512");
         CHECK(k.summary().find("run on xrnn's avx512 kernel") != std::string::npos);
@@ -107,11 +108,12 @@ TEST_CASE("every float GEMM backend the CPU has gives blas::gemm's results, spli
 {
     const auto before = xrnn::blas::gemm_backend();
     xrnn::Rng rng(5);
-    for (auto be : {xrnn::blas::GemmBackend::openblas, xrnn::blas::GemmBackend::avx2, xrnn::blas::GemmBackend::avx512})
+    for (auto be : {xrnn::blas::GemmBackend::openblas, xrnn::blas::GemmBackend::avx2, xrnn::blas::GemmBackend::avx512,
+                    xrnn::blas::GemmBackend::dnnl})
     {
         if (!xrnn::blas::gemm_backend_available(be))
         {
-            MESSAGE("backend " << xrnn::blas::gemm_backend_name(be) << " not available on this CPU");
+            MESSAGE("backend " << xrnn::blas::gemm_backend_name(be) << " not available on this CPU (dnnl: or not built)");
             CHECK_THROWS_AS(xrnn::blas::set_gemm_backend(be), std::invalid_argument);
             continue;
         }

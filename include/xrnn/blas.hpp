@@ -51,6 +51,7 @@ namespace xrnn::blas
         openblas,
         avx2,
         avx512,
+        dnnl, // oneDNN's sgemm; only in a build configured with -Dgemm=dnnl, and then the default
     };
     GemmBackend gemm_backend();
     // Forces a backend (tests, benchmarks); throws std::invalid_argument when the CPU lacks it.
