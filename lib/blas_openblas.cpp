@@ -128,14 +128,16 @@ namespace xrnn::blas
                        const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta,
                        float* c, std::size_t ldc)
         {
-            thread_local const bool one_thread = [] {
+            // set for this call only: the caller's own OpenMP setting (oneDNN primitives it runs
+            // on this thread, say) must not change
+            const int omp_before = omp_get_max_threads();
+            if (omp_before != 1)
                 omp_set_num_threads(1);
-                return true;
-            }();
-            (void)one_thread;
             const dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', dnnl_dim_t(m), dnnl_dim_t(n),
                                                 dnnl_dim_t(k), alpha, a, dnnl_dim_t(lda), b, dnnl_dim_t(ldb),
                                                 beta, c, dnnl_dim_t(ldc));
+            if (omp_before != 1)
+                omp_set_num_threads(omp_before);
             if (st != dnnl_success)
                 throw std::runtime_error("xrnn: oneDNN sgemm failed with status " + std::to_string(int(st)));
         }
