@@ -1,8 +1,8 @@
 // xrnn/xrnn.hpp -- the whole core library in one include: activations, cells, the recurrent
 // stack with BPTT, parameters and initialisation, embedding, linear head, sequence pooling,
-// softmax cross-entropy and mean squared error, dropout, clipping, optimizers, the weight
+// softmax cross-entropy, mean squared error and CTC (with its decoders), dropout, clipping, optimizers, the weight
 // average, the gradient-flow trace and monitor, and checkpoints. Not the application wings
-// (xrnn/charlm/, xrnn/gradflow/): include those by name.
+// (xrnn/charlm/, xrnn/gradflow/, xrnn/seq/, xrnn/features/): include those by name.
 #ifndef XRNN_XRNN_HPP
 #define XRNN_XRNN_HPP
 
@@ -14,6 +14,7 @@
 #include "xrnn/check.hpp"
 #include "xrnn/checkpoint.hpp"
 #include "xrnn/clip.hpp"
+#include "xrnn/ctc.hpp"
 #include "xrnn/dropout.hpp"
 #include "xrnn/embedding.hpp"
 #include "xrnn/flow_trace.hpp"
