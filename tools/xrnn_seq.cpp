@@ -1,5 +1,5 @@
 // tools/xrnn_seq.cpp -- xrnn-seq: train, evaluate and run sequence classifiers, regressors
-// and taggers on your own .npy / .npz data. Only the flags: the work is the seq wing's
+// taggers and CTC sequence labellers on your own .npy / .npz data. Only the flags: the work is the seq wing's
 // (xrnn/seq/seq_train.hpp).
 #include <xrnn/activation.hpp>
 #include <xrnn/blas.hpp>
@@ -43,7 +43,7 @@ int main(int argc, char** argv)
     train->add_option("--train", tc.train, "training data: a list file (features.npy<TAB>label per line) or an .npz");
     train->add_option("--val", tc.val, "validation data (same forms); default: hold out --val-fraction of --train");
     train->add_option("--val-fraction", tc.val_fraction, "held-out fraction when there is no --val")->capture_default_str();
-    train->add_option("--task", task, "classify, regress or tag")->capture_default_str();
+    train->add_option("--task", task, "classify, regress, tag or ctc (a list file: features.npy<TAB>token token ...)")->capture_default_str();
     train->add_option("--cell", tc.cell, "cell: " + joined(xrnn::cell_names()))->capture_default_str();
     train->add_option("--hidden-size", tc.hidden_size, "hidden units per direction")->check(at_least_one)->capture_default_str();
     train->add_option("--num-layers", tc.num_layers, "stacked layers")->check(at_least_one)->capture_default_str();
@@ -55,6 +55,8 @@ int main(int argc, char** argv)
     train->add_option("--input-size", tc.input_size, "output size of a linear or embedding input layer");
     train->add_option("--vocab", tc.vocab, "embedding input: token ids 0..vocab-1");
     train->add_option("--dropout", tc.dropout, "dropout between recurrent layers")->capture_default_str();
+    train->add_flag("--ctc-zero-infinity", tc.ctc_zero_infinity,
+                    "ctc: a sequence too short for its labels gets loss 0 (default: an error naming it)");
     train->add_flag("!--no-standardize", tc.standardize, "do not standardise the features (mean 0, std 1 on the training set)");
     train->add_option("--optimizer", optimizer, "adam, rmsprop or sgd")->capture_default_str();
     train->add_option("--lr", tc.optimizer.lr, "learning rate")->check(above_zero)->capture_default_str();
@@ -70,11 +72,12 @@ int main(int argc, char** argv)
 
     // ---- eval
     std::string model_path, data_path, csv_path;
-    std::size_t batch = 64;
+    std::size_t batch = 64, beam = 0;
     auto* eval = app.add_subcommand("eval", "loss, accuracy and confusion matrix of a saved model on labelled data");
     eval->add_option("--model", model_path, "model file (best.ckpt or last.ckpt)")->required();
     eval->add_option("--data", data_path, "list file or .npz with labels")->required();
     eval->add_option("--batch-size", batch, "sequences per batch")->check(at_least_one)->capture_default_str();
+    eval->add_option("--beam", beam, "ctc: prefix beam search of this width (0 = greedy best path)")->capture_default_str();
 
     // ---- predict
     auto* predict = app.add_subcommand("predict", "labels and class probabilities of a saved model, as CSV");
@@ -82,13 +85,14 @@ int main(int argc, char** argv)
     predict->add_option("--data", data_path, "list file (labels optional) or .npz")->required();
     predict->add_option("--out", csv_path, "CSV file (default: standard output)");
     predict->add_option("--batch-size", batch, "sequences per batch")->check(at_least_one)->capture_default_str();
+    predict->add_option("--beam", beam, "ctc: prefix beam search of this width (0 = greedy best path)")->capture_default_str();
 
     // ---- make-data
     std::string kind = "temporal_order", dir;
     std::size_t count = 1000, min_len = 10, max_len = 50;
     std::uint64_t seed = 1;
     auto* make = app.add_subcommand("make-data", "write a synthetic task as .npy files and a list file");
-    make->add_option("--kind", kind, "adding (regress), temporal_order (classify) or tagging (tag)")->capture_default_str();
+    make->add_option("--kind", kind, "adding (regress), temporal_order (classify), tagging (tag) or spelled (ctc)")->capture_default_str();
     make->add_option("--out", dir, "folder to write into")->required();
     make->add_option("--count", count, "sequences")->check(at_least_one)->capture_default_str();
     make->add_option("--min-len", min_len, "shortest sequence (>= 2)")->capture_default_str();
@@ -124,7 +128,9 @@ int main(int argc, char** argv)
             auto saved = xrnn::seq::load_model(model_path);
             const auto& mc = saved.model->config();
             xrnn::seq::Dataset d = *eval ? xrnn::seq::load_data(data_path, mc.task,
-                                                                 mc.task == xrnn::seq::Task::classify ? &saved.classes : nullptr)
+                                                                 mc.task == xrnn::seq::Task::classify || mc.task == xrnn::seq::Task::ctc
+                                                                     ? &saved.classes
+                                                                     : nullptr)
                                          : xrnn::seq::load_unlabeled(data_path);
             if (!saved.standardizer.mean.empty())
             {
@@ -136,13 +142,13 @@ int main(int argc, char** argv)
             }
             if (*eval)
             {
-                const auto r = xrnn::seq::evaluate(*saved.model, d, batch);
+                const auto r = xrnn::seq::evaluate(*saved.model, d, batch, beam);
                 std::cout << xrnn::seq::eval_report(r, saved.classes, mc.task);
                 return 0;
             }
             if (csv_path.empty())
             {
-                xrnn::seq::predict_csv(*saved.model, d, saved.classes, batch, std::cout);
+                xrnn::seq::predict_csv(*saved.model, d, saved.classes, batch, std::cout, beam);
                 return 0;
             }
             // into a temporary file renamed at the end: a failure leaves no half-written CSV
@@ -153,7 +159,7 @@ int main(int argc, char** argv)
                     throw std::invalid_argument("cannot write '" + csv_path + "'");
                 try
                 {
-                    xrnn::seq::predict_csv(*saved.model, d, saved.classes, batch, out);
+                    xrnn::seq::predict_csv(*saved.model, d, saved.classes, batch, out, beam);
                 }
                 catch (...)
                 {

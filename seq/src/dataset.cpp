@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 
 #include "xrnn/seq/npz.hpp"
@@ -21,16 +22,17 @@ namespace xrnn::seq
         case Task::classify: return "classify";
         case Task::regress: return "regress";
         case Task::tag: return "tag";
+        case Task::ctc: return "ctc";
         }
         return "?";
     }
 
     Task task_from_name(const std::string& name)
     {
-        for (Task t : {Task::classify, Task::regress, Task::tag})
+        for (Task t : {Task::classify, Task::regress, Task::tag, Task::ctc})
             if (name == task_name(t))
                 return t;
-        throw std::invalid_argument("unknown task '" + name + "' (valid: classify, regress, tag)");
+        throw std::invalid_argument("unknown task '" + name + "' (valid: classify, regress, tag, ctc)");
     }
 
     ClassTable::ClassTable(std::vector<std::string> names) : names_(std::move(names))
@@ -119,6 +121,7 @@ namespace xrnn::seq
         d.task = task;
         std::string first_source, line;
         std::vector<std::string> labels; // classify: names, mapped to ids at the end
+        std::vector<std::vector<std::string>> token_lines; // ctc: the same, per token
         for (std::size_t no = 1; std::getline(in, line); ++no)
         {
             const std::string where = path + ":" + std::to_string(no);
@@ -129,6 +132,9 @@ namespace xrnn::seq
             if (tab == std::string::npos)
                 fail(where, "no label: expected 'features.npy<TAB>label'");
             const std::string file = trim(line.substr(0, tab)), label = trim(line.substr(tab + 1));
+            if (task == Task::ctc && !file.empty() && label.empty())
+                fail(where, "empty label: ctc needs at least one label token per sequence "
+                            "('features.npy<TAB>token token ...')");
             if (file.empty() || label.empty())
                 fail(where, "empty path or label: expected 'features.npy<TAB>label'");
             try
@@ -136,6 +142,14 @@ namespace xrnn::seq
                 Sequence& s = add_features(d, read_npy_features(resolve(file)), where, first_source);
                 if (task == Task::classify)
                     labels.push_back(label);
+                else if (task == Task::ctc)
+                {
+                    std::istringstream words(label);
+                    std::vector<std::string> seq;
+                    for (std::string w; words >> w;)
+                        seq.push_back(w);
+                    token_lines.push_back(std::move(seq));
+                }
                 else if (task == Task::tag)
                 {
                     std::vector<std::int64_t> tags;
@@ -193,12 +207,35 @@ namespace xrnn::seq
             }
             d.outputs = d.classes.size();
         }
+        else if (task == Task::ctc)
+        {
+            if (classes)
+                d.classes = *classes;
+            else
+            {
+                std::vector<std::string> all;
+                for (const auto& seq : token_lines)
+                    all.insert(all.end(), seq.begin(), seq.end());
+                d.classes = ClassTable(all);
+            }
+            for (std::size_t i = 0; i < token_lines.size(); ++i)
+                for (const auto& w : token_lines[i])
+                {
+                    const int id = d.classes.id(w);
+                    if (id < 0)
+                        fail(d.items[i].source, "token '" + w + "' was not seen in training");
+                    d.items[i].tokens.push_back(id);
+                }
+            d.outputs = d.classes.size() + 1; // class 0 is the CTC blank
+        }
         finish(d, path);
         return d;
     }
 
     Dataset load_npz(const std::string& path, Task task)
     {
+        if (task == Task::ctc)
+            fail(path, "ctc needs a list file (features.npy<TAB>token token ...), not an .npz");
         const auto members = read_npz(path);
         Dataset d;
         d.task = task;

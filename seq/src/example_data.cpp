@@ -15,9 +15,9 @@ namespace xrnn::seq
     std::string make_example_data(const std::string& kind, const std::string& out_dir, std::size_t count,
                                   std::uint64_t seed, std::size_t min_len, std::size_t max_len)
     {
-        if (kind != "adding" && kind != "temporal_order" && kind != "tagging")
+        if (kind != "adding" && kind != "temporal_order" && kind != "tagging" && kind != "spelled")
             throw std::invalid_argument("unknown example kind '" + kind +
-                                        "' (valid: adding, temporal_order, tagging)");
+                                        "' (valid: adding, temporal_order, tagging, spelled)");
         if (min_len < 2 || max_len < min_len)
             throw std::invalid_argument("example lengths need 2 <= min_len <= max_len");
         std::filesystem::create_directories(out_dir);
@@ -67,6 +67,33 @@ namespace xrnn::seq
                         cls += sym == 0 ? 'X' : 'Y';
                 }
                 list << name << ".npy\t" << cls << "\n";
+            }
+            else if (kind == "spelled")
+            {
+                static const char* const words[] = {"one", "two", "three", "four", "five"};
+                constexpr std::size_t F = 6, silence = 5;
+                const std::size_t n = 1 + below(5);
+                std::vector<std::size_t> frames; // the feature that is on in each frame
+                std::string label;
+                auto quiet = [&](std::size_t k) { frames.insert(frames.end(), k, silence); };
+                quiet(below(3));
+                for (std::size_t i = 0, prev = F; i < n; ++i)
+                {
+                    const std::size_t w = below(5);
+                    if (i > 0)
+                        quiet(w == prev ? 1 + below(2) : below(3));
+                    frames.insert(frames.end(), 2 + below(3), w);
+                    label += (i ? " " : "") + std::string(words[w]);
+                    prev = w;
+                }
+                quiet(below(3));
+                m.rows = frames.size();
+                m.cols = F;
+                m.data.resize(m.rows * F);
+                for (std::size_t t = 0; t < m.rows; ++t)
+                    for (std::size_t j = 0; j < F; ++j)
+                        m.data[t * F + j] = (j == frames[t] ? 1.0f : 0.0f) + 0.6f * (uniform() - 0.5f);
+                list << name << ".npy\t" << label << "\n";
             }
             else
             {

@@ -2,6 +2,7 @@
 #include "xrnn/seq/seq_model.hpp"
 
 #include "xrnn/check.hpp"
+#include "xrnn/ctc.hpp"
 #include "xrnn/embedding.hpp"
 #include "xrnn/init.hpp"
 #include "xrnn/linear.hpp"
@@ -150,7 +151,7 @@ namespace xrnn::seq
         const std::size_t hw = own_.index("head.weight"), hb = own_.index("head.bias");
         const std::size_t rows = output_rows();
         out_.resize(rows * C);
-        if (c.task == Task::tag)
+        if (per_step())
             linear_forward(out_.data(), y_.data(), own_.value(hw), own_.value(hb), rows, R, C);
         else
         {
@@ -170,6 +171,21 @@ namespace xrnn::seq
                                                             + " values for a batch needing " + std::to_string(B * C));
             values_.assign(targets->values.begin(), targets->values.end());
             return mse_loss(dout_.data(), out_.data(), values_.data(), rows, C);
+        }
+        if (c.task == Task::ctc)
+        {
+            XRNN_CHECK(targets->label_lengths.size() == B, "ctc targets: " + std::to_string(targets->label_lengths.size())
+                                                                + " label lengths for a batch of " + std::to_string(B));
+            targets_ = targets->labels;
+            ctc_frames_.resize(B);
+            for (std::size_t b = 0; b < B; ++b)
+                ctc_frames_[b] = static_cast<std::int32_t>(len ? len[b] : S);
+            CtcOptions opt;
+            opt.blank = 0;
+            opt.reduction = CtcReduction::mean;
+            opt.zero_infinity = c.zero_infinity;
+            return ctc_loss(dout_.data(), nullptr, out_.data(), targets_.data(), ctc_frames_.data(),
+                            targets->label_lengths.data(), S, B, C, targets_.size(), opt);
         }
         XRNN_CHECK(targets->labels.size() == rows, "targets: " + std::to_string(targets->labels.size())
                                                        + " labels for a batch needing " + std::to_string(rows));
@@ -194,7 +210,7 @@ namespace xrnn::seq
         const std::size_t* len = lengths_.empty() ? nullptr : lengths_.data();
         const std::size_t hw = own_.index("head.weight"), hb = own_.index("head.bias");
         ensure_shape(dy_, std::array<std::size_t, 3>{S, B, R});
-        if (c.task == Task::tag)
+        if (per_step()) // ctc: padded frames have zero dlogits
             linear_backward(dy_.data(), own_.grad(hw), own_.grad(hb), dout_.data(), y_.data(), own_.value(hw), S * B, R, C);
         else
         {

@@ -3,6 +3,7 @@
 
 #include "xrnn/blas.hpp"
 #include "xrnn/check.hpp"
+#include "xrnn/ctc.hpp"
 #include "xrnn/monitor_json.hpp"
 #include "xrnn/seq/npz.hpp"
 #include "xrnn/softmax_xent.hpp"
@@ -58,6 +59,8 @@ namespace xrnn::seq
                 h ^= fnv1a(s.x.data(), s.x.size() * sizeof(float)) + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
                 h ^= fnv1a(s.tags.data(), s.tags.size() * sizeof(std::int32_t)) + std::uint64_t(s.label) + (h << 6);
                 h ^= fnv1a(s.target.data(), s.target.size() * sizeof(float)) + (h >> 2);
+                if (!s.tokens.empty()) // only ctc has tokens: the other tasks' hashes stay as they were
+                    h ^= fnv1a(s.tokens.data(), s.tokens.size() * sizeof(std::int32_t)) + (h << 6);
             }
             return h;
         }
@@ -90,6 +93,41 @@ namespace xrnn::seq
             if (std::all_of(lengths.begin(), lengths.end(), [&](std::size_t l) { return l == x.shape()[0]; }))
                 lengths.clear();
         }
+
+        // ctc: every sequence must have frames for its labels plus a blank between repeats;
+        // checked on the data so that the error names the sequence's source (ctc_loss could only
+        // name its place in a batch).
+        void check_ctc_alignable(const Dataset& d)
+        {
+            for (const auto& s : d.items)
+            {
+                std::size_t repeats = 0;
+                for (std::size_t j = 1; j < s.tokens.size(); ++j)
+                    repeats += s.tokens[j] == s.tokens[j - 1];
+                const std::size_t need = s.tokens.size() + repeats;
+                if (need > s.steps)
+                    throw DataError(s.source + ": " + std::to_string(s.tokens.size()) + " label tokens with "
+                                    + std::to_string(repeats) + " adjacent repeat(s) need at least "
+                                    + std::to_string(need) + " frames for CTC (a blank between repeats), but the "
+                                    + "sequence has " + std::to_string(s.steps)
+                                    + "; drop it, or train with --ctc-zero-infinity to give it loss 0");
+            }
+        }
+
+        // ctc: the decoded labels of a batch's logits (T, B, C), as token ids (class - 1)
+        std::vector<std::vector<std::int32_t>> ctc_decode(const std::vector<float>& logits,
+                                                          const std::vector<std::size_t>& lengths, std::size_t S,
+                                                          std::size_t B, std::size_t C, std::size_t beam)
+        {
+            std::vector<std::int32_t> frames(lengths.begin(), lengths.end());
+            const std::int32_t* len = lengths.empty() ? nullptr : frames.data();
+            auto out = beam > 0 ? ctc_beam_search(logits.data(), len, S, B, C, beam, 0)
+                                : ctc_greedy_decode(logits.data(), len, S, B, C, 0);
+            for (auto& seq : out)
+                for (auto& k : seq)
+                    --k;
+            return out;
+        }
     }
 
     // ---- configuration
@@ -111,6 +149,7 @@ namespace xrnn::seq
         m.rnn.activation = activation_from_name(c.activation);
         m.rnn.recurrent_activation = activation_from_name(c.recurrent_activation);
         m.rnn.dropout = c.dropout;
+        m.zero_infinity = c.ctc_zero_infinity;
         return m;
     }
 
@@ -121,7 +160,7 @@ namespace xrnn::seq
                {"bidirectional", c.bidirectional}, {"activation", c.activation},
                {"recurrent_activation", c.recurrent_activation}, {"pool", c.pool}, {"input", c.input},
                {"input_size", c.input_size}, {"vocab", c.vocab}, {"dropout", c.dropout},
-               {"standardize", c.standardize}, {"optimizer", optimizer_name(c.optimizer.kind)},
+               {"ctc_zero_infinity", c.ctc_zero_infinity}, {"standardize", c.standardize}, {"optimizer", optimizer_name(c.optimizer.kind)},
                {"lr", c.optimizer.lr}, {"clip_norm", c.clip_norm}, {"epochs", c.epochs},
                {"time_budget", c.time_budget}, {"batch_size", c.batch_size}, {"seed", c.seed},
                {"threads", c.threads}, {"monitor_every", c.monitor_every}, {"out", c.out}};
@@ -147,6 +186,7 @@ namespace xrnn::seq
         j.at("input_size").get_to(c.input_size);
         j.at("vocab").get_to(c.vocab);
         j.at("dropout").get_to(c.dropout);
+        c.ctc_zero_infinity = j.value("ctc_zero_infinity", false); // absent before the ctc task
         j.at("standardize").get_to(c.standardize);
         c.optimizer.kind = optimizer_from_name(j.at("optimizer").get<std::string>());
         j.at("lr").get_to(c.optimizer.lr);
@@ -166,7 +206,7 @@ namespace xrnn::seq
         const RecurrentConfig& r = c.rnn;
         json j{{"task", task_name(c.task)}, {"features", c.features}, {"outputs", c.outputs},
                {"input", input_layer_name(c.input)}, {"input_size", c.input_size}, {"vocab", c.vocab},
-               {"pool", pool_name(c.pool)},
+               {"pool", pool_name(c.pool)}, {"zero_infinity", c.zero_infinity},
                {"rnn", {{"cell", cell_name(r.cell)}, {"input_size", r.input_size}, {"hidden_size", r.hidden_size},
                         {"num_layers", r.num_layers}, {"bidirectional", r.bidirectional},
                         {"activation", activation_name(r.activation)},
@@ -186,6 +226,7 @@ namespace xrnn::seq
         j.at("input_size").get_to(c.input_size);
         j.at("vocab").get_to(c.vocab);
         c.pool = pool_from_name(j.at("pool").get<std::string>());
+        c.zero_infinity = j.value("zero_infinity", false); // absent before the ctc task
         const json& r = j.at("rnn");
         c.rnn.cell = cell_from_name(r.at("cell").get<std::string>());
         r.at("input_size").get_to(c.rnn.input_size);
@@ -289,6 +330,13 @@ namespace xrnn::seq
         else if (d.task == Task::regress)
             for (std::size_t i : idx)
                 t.values.insert(t.values.end(), d.items[i].target.begin(), d.items[i].target.end());
+        else if (d.task == Task::ctc) // token id i is class i + 1: class 0 is the blank
+            for (std::size_t i : idx)
+            {
+                for (auto k : d.items[i].tokens)
+                    t.labels.push_back(k + 1);
+                t.label_lengths.push_back(static_cast<std::int32_t>(d.items[i].tokens.size()));
+            }
         else
         {
             t.labels.assign(steps * B, kIgnoreTarget);
@@ -349,7 +397,7 @@ namespace xrnn::seq
 
     // ---- evaluation and prediction
 
-    EvalResult evaluate(SeqModel<float>& model, const Dataset& d, std::size_t batch_size)
+    EvalResult evaluate(SeqModel<float>& model, const Dataset& d, std::size_t batch_size, std::size_t beam)
     {
         const SeqModelConfig& mc = model.config();
         XRNN_CHECK(d.features == mc.features, "the data has " + std::to_string(d.features)
@@ -357,7 +405,10 @@ namespace xrnn::seq
         XRNN_CHECK(d.task == mc.task, std::string("the data is for ") + task_name(d.task) + "; the model does "
                                           + task_name(mc.task));
         const std::size_t C = mc.outputs;
+        if (mc.task == Task::ctc && !mc.zero_infinity)
+            check_ctc_alignable(d);
         EvalResult r;
+        std::size_t token_errors = 0;
         if (mc.task == Task::classify)
             r.confusion.assign(C, std::vector<std::size_t>(C, 0));
         double total = 0;
@@ -381,6 +432,19 @@ namespace xrnn::seq
                 total += loss * double(valid);
                 r.count += valid;
             }
+            else if (mc.task == Task::ctc)
+            {
+                total += loss * double(B);
+                r.count += B;
+                const auto decoded = ctc_decode(model.outputs(), lengths, S, B, C, beam);
+                for (std::size_t b = 0; b < B; ++b)
+                {
+                    const auto& ref = d.items[idx[b]].tokens;
+                    token_errors += edit_distance(decoded[b], ref);
+                    r.tokens += ref.size();
+                    correct += decoded[b] == ref;
+                }
+            }
             else
             {
                 total += loss * double(B);
@@ -398,11 +462,13 @@ namespace xrnn::seq
         r.loss = total / double(std::max<std::size_t>(r.count, 1));
         if (mc.task != Task::regress)
             r.accuracy = double(correct) / double(std::max<std::size_t>(r.count, 1));
+        if (mc.task == Task::ctc)
+            r.error_rate = double(token_errors) / double(std::max<std::size_t>(r.tokens, 1));
         return r;
     }
 
     void predict_csv(SeqModel<float>& model, const Dataset& d, const ClassTable& classes, std::size_t batch_size,
-                     std::ostream& out)
+                     std::ostream& out, std::size_t beam)
     {
         const SeqModelConfig& mc = model.config();
         XRNN_CHECK(d.features == mc.features, "the data has " + std::to_string(d.features)
@@ -422,6 +488,12 @@ namespace xrnn::seq
         else if (mc.task == Task::regress)
             for (std::size_t k = 0; k < C; ++k)
                 out << ",y" << k;
+        else if (mc.task == Task::ctc)
+        {
+            XRNN_CHECK(classes.size() + 1 == C, "a ctc model with " + std::to_string(C - 1) + " tokens but a vocabulary of "
+                                                    + std::to_string(classes.size()));
+            out << ",tokens";
+        }
         else
             out << ",tags";
         out << "\n";
@@ -435,6 +507,9 @@ namespace xrnn::seq
             model.forward(x, lengths, nullptr);
             const float* o = model.outputs().data();
             const std::size_t B = idx.size();
+            std::vector<std::vector<std::int32_t>> decoded;
+            if (mc.task == Task::ctc)
+                decoded = ctc_decode(model.outputs(), lengths, x.shape()[0], B, C, beam);
             for (std::size_t b = 0; b < B; ++b)
             {
                 std::ostringstream row;
@@ -453,6 +528,13 @@ namespace xrnn::seq
                 else if (mc.task == Task::regress)
                     for (std::size_t k = 0; k < C; ++k)
                         row << "," << std::setprecision(7) << o[b * C + k];
+                else if (mc.task == Task::ctc)
+                {
+                    std::string text;
+                    for (std::size_t j = 0; j < decoded[b].size(); ++j)
+                        text += (j ? " " : "") + classes.name(static_cast<std::size_t>(decoded[b][j]));
+                    row << "," << quoted(text);
+                }
                 else
                 {
                     row << ",";
@@ -471,8 +553,15 @@ namespace xrnn::seq
     {
         std::ostringstream os;
         os << (task == Task::tag ? "steps " : "sequences ") << r.count << "\n";
-        os << (task == Task::regress ? "mse " : "loss ") << fmt(r.loss, 6) << (task == Task::regress ? "\n" : " nats\n");
-        if (r.accuracy >= 0)
+        os << (task == Task::regress ? "mse " : "loss ") << fmt(r.loss, 6)
+           << (task == Task::regress ? "\n" : task == Task::ctc ? " nats per label token\n" : " nats\n");
+        if (task == Task::ctc)
+        {
+            os << "tokens " << r.tokens << "\n";
+            os << "token error rate " << fmt(100 * r.error_rate, 2) << "%\n";
+            os << "sequence accuracy " << fmt(100 * r.accuracy, 2) << "%\n";
+        }
+        else if (r.accuracy >= 0)
             os << "accuracy " << fmt(100 * r.accuracy, 2) << "%\n";
         if (!r.confusion.empty())
         {
@@ -506,7 +595,7 @@ namespace xrnn::seq
         train_ = load_data(c.train, c.task);
         data_hash_ = data_hash(train_); // of the data as read, before any split or standardisation
         if (!c.val.empty())
-            val_ = load_data(c.val, c.task, c.task == Task::classify ? &train_.classes : nullptr);
+            val_ = load_data(c.val, c.task, c.task == Task::classify || c.task == Task::ctc ? &train_.classes : nullptr);
         else
         {
             XRNN_CHECK(c.val_fraction > 0 && c.val_fraction < 1,
@@ -531,6 +620,11 @@ namespace xrnn::seq
                                s.source + ": tag " + std::to_string(t) + " was not seen in training (tags 0.."
                                    + std::to_string(train_.outputs - 1) + ")");
             val_.outputs = train_.outputs;
+        }
+        if (c.task == Task::ctc && !c.ctc_zero_infinity)
+        {
+            check_ctc_alignable(train_);
+            check_ctc_alignable(val_);
         }
     }
 
@@ -665,6 +759,7 @@ namespace xrnn::seq
                  << " (" << model_->num_parameters() << " parameters), " << train_.size() << " training / "
                  << val_.size() << " validation sequences, " << train_.features << " features, "
                  << (config_.task == Task::regress ? std::to_string(train_.outputs) + (train_.outputs == 1 ? " target" : " targets")
+                     : config_.task == Task::ctc   ? std::to_string(train_.outputs - 1) + " label tokens + blank"
                                                    : std::to_string(train_.outputs) + " classes")
                  << ", " << per_epoch << " batches per epoch"
                  << (step_ > 0 ? ", resuming at step " + std::to_string(step_) : std::string()) << "\n";
@@ -696,13 +791,18 @@ namespace xrnn::seq
             json rec{{"epoch", epochs_done}, {"step", step_}, {"seconds", std::round(now_elapsed() * 1000) / 1000},
                      {"train_loss", loss_n ? loss_sum / double(loss_n) : NAN}, {"val_loss", v.loss},
                      {"grad_norm", loss_n ? norm_sum / double(loss_n) : NAN}, {"lr", opt_->current_lr()}};
+            if (v.error_rate >= 0)
+                rec["val_token_error_rate"] = v.error_rate;
             if (v.accuracy >= 0)
-                rec["val_accuracy"] = v.accuracy;
+                rec[config_.task == Task::ctc ? "val_sequence_accuracy" : "val_accuracy"] = v.accuracy;
             log << rec.dump() << "\n" << std::flush;
             save(last_path);
             if (best)
                 save(best_path);
-            val_text = "val " + fmt(v.loss, 4) + (v.accuracy >= 0 ? " acc " + fmt(100 * v.accuracy, 1) + "%" : "");
+            val_text = "val " + fmt(v.loss, 4)
+                       + (v.error_rate >= 0 ? " ter " + fmt(100 * v.error_rate, 1) + "% seq acc " + fmt(100 * v.accuracy, 1) + "%"
+                          : v.accuracy >= 0 ? " acc " + fmt(100 * v.accuracy, 1) + "%"
+                                            : "");
             progress << kReplaceLine << "epoch " << epochs_done << "  step " << step_ << "  "
                      << duration(now_elapsed()) << "  train " << fmt(loss_n ? loss_sum / double(loss_n) : NAN, 4)
                      << "  " << val_text << (best ? "  (best, saved)" : "") << "\n"

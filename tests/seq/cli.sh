@@ -36,4 +36,16 @@ set +e; $X predict --model run/best.ckpt --data missing.txt --out bad.csv 2>err.
 [ $rc -eq 2 ] && [ ! -e bad.csv ] && ! ls bad.csv.tmp* >/dev/null 2>&1 || fail "predict on bad data: exit $rc or a CSV was left"
 set +e; $X eval --model data/list.txt --data data/list.txt 2>err.txt; rc=$?; set -e
 [ $rc -eq 2 ] && grep -q "not an xrnn checkpoint" err.txt || fail "eval of a non-model: exit $rc, $(cat err.txt)"
+
+# ctc: the spelled words, a list file of token sequences; eval reports the token error rate
+$X make-data --kind spelled --count 100 --out spelled >/dev/null
+$X train --train spelled/list.txt --task ctc --cell gru --hidden-size 8 --bidirectional --epochs 1 \
+  --batch-size 16 --threads 1 --out ctc_run 2>ctc.log || fail "ctc train: $(cat ctc.log)"
+$X eval --model ctc_run/best.ckpt --data spelled/list.txt --beam 2 >ctc_eval.txt
+grep -q "^token error rate " ctc_eval.txt && grep -q "^sequence accuracy " ctc_eval.txt || fail "ctc eval output: $(cat ctc_eval.txt)"
+$X predict --model ctc_run/best.ckpt --data spelled/list.txt --out ctc.csv 2>/dev/null
+[ "$(head -n 1 ctc.csv)" = "source,tokens" ] && [ "$(wc -l <ctc.csv)" -eq 101 ] || fail "ctc CSV: $(head -n 2 ctc.csv)"
+printf 'spelled/seq_00000.npy\tone six\n' >ctc_bad.txt
+set +e; $X eval --model ctc_run/best.ckpt --data ctc_bad.txt 2>err.txt; rc=$?; set -e
+[ $rc -eq 2 ] && grep -q "ctc_bad.txt:1: token 'six' was not seen in training" err.txt || fail "ctc unknown token: exit $rc, $(cat err.txt)"
 echo "xrnn-seq CLI: train, resume, eval, predict and bad input behave"

@@ -55,7 +55,7 @@ TEST_SUITE("seq dataset")
 {
     TEST_CASE("seq: task names")
     {
-        for (Task t : {Task::classify, Task::regress, Task::tag})
+        for (Task t : {Task::classify, Task::regress, Task::tag, Task::ctc})
             CHECK(task_from_name(task_name(t)) == t);
         try
         {
@@ -64,7 +64,7 @@ TEST_SUITE("seq dataset")
         }
         catch (const std::invalid_argument& e)
         {
-            CHECK(has(e.what(), "valid: classify, regress, tag"));
+            CHECK(has(e.what(), "valid: classify, regress, tag, ctc"));
         }
     }
 
@@ -110,6 +110,36 @@ TEST_SUITE("seq dataset")
         Dataset t = load_list(d + "/t.txt", Task::tag);
         CHECK(t.outputs == 3);
         CHECK(t.items[0].tags == std::vector<std::int32_t>{0, 2, 1});
+    }
+
+    TEST_CASE("seq: ctc list: token sequences, a sorted vocabulary, blank as class 0, and its errors")
+    {
+        const auto d = seqtest::tmp_dir("ds_ctc");
+        write_npy(d + "/a.npy", ramp(4, 2, 0));
+        write_npy(d + "/b.npy", ramp(6, 2, 0));
+        write_text(d + "/train.txt", "# utterances\na.npy\tthree five oh\nb.npy\t oh  oh three \n");
+        Dataset t = load_list(d + "/train.txt", Task::ctc);
+        REQUIRE(t.size() == 2);
+        CHECK(t.classes.names() == std::vector<std::string>{"five", "oh", "three"});
+        CHECK(t.outputs == 4); // three tokens and the blank
+        CHECK(t.items[0].tokens == std::vector<std::int32_t>{2, 0, 1});
+        CHECK(t.items[1].tokens == std::vector<std::int32_t>{1, 1, 2});
+
+        // other files are read with the training vocabulary
+        write_text(d + "/val.txt", "b.npy\tfive\n");
+        Dataset v = load_list(d + "/val.txt", Task::ctc, &t.classes);
+        CHECK(v.classes.names() == t.classes.names());
+        CHECK(v.outputs == 4);
+        CHECK(v.items[0].tokens == std::vector<std::int32_t>{0});
+        write_text(d + "/unknown.txt", "a.npy\tfive\n\nb.npy\tfive seven oh\n");
+        CHECK(has(error_of([&] { load_list(d + "/unknown.txt", Task::ctc, &t.classes); }),
+                  "unknown.txt:3: token 'seven' was not seen in training"));
+        write_text(d + "/empty.txt", "a.npy\tfive\nb.npy\t  \n");
+        const std::string e = error_of([&] { load_list(d + "/empty.txt", Task::ctc); });
+        CHECK(has(e, "empty.txt:2: empty label"));
+        CHECK(has(e, "ctc needs at least one label token"));
+        CHECK(has(error_of([&] { load_npz(std::string(XRNN_FIXTURES) + "/seq/small.npz", Task::ctc); }),
+                  "ctc needs a list file"));
     }
 
     TEST_CASE("seq: every bad list line is reported as list:line")

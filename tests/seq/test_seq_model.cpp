@@ -54,6 +54,13 @@ namespace
         else if (c.task == Task::regress)
             for (std::size_t i = 0; i < B * c.outputs; ++i)
                 b.targets.values.push_back(static_cast<float>(rng.uniform(-1, 1)));
+        else if (c.task == Task::ctc)
+        {
+            // classes 1, 2 (0 is the blank), lengths 2, 5, 1: {1, 2} fills its 2 frames exactly,
+            // {2, 2, 1} has a repeat (needs 4 of its 5 frames), {1} one frame
+            b.targets.labels = {1, 2, 2, 2, 1, 1};
+            b.targets.label_lengths = {2, 3, 1};
+        }
         else
             for (std::size_t i = 0; i < T * B; ++i)
                 b.targets.labels.push_back(static_cast<std::int32_t>(rng.next_u64() % c.outputs));
@@ -116,12 +123,13 @@ TEST_CASE("seq model: gradients match finite differences for every task, input l
 {
     double worst_err = 0;
     std::string worst_case;
-    for (Task task : {Task::classify, Task::regress, Task::tag})
+    double ctc_err = 0;
+    for (Task task : {Task::classify, Task::regress, Task::tag, Task::ctc})
         for (InputLayer input : {InputLayer::none, InputLayer::linear, InputLayer::embedding})
             for (xrnn::PoolKind pool : {xrnn::PoolKind::last, xrnn::PoolKind::mean, xrnn::PoolKind::max})
             {
-                if (task == Task::tag && pool != xrnn::PoolKind::last)
-                    continue; // tagging has no pooling
+                if ((task == Task::tag || task == Task::ctc) && pool != xrnn::PoolKind::last)
+                    continue; // per-step heads have no pooling
                 for (xrnn::CellKind cell : {xrnn::CellKind::gru, xrnn::CellKind::lstm})
                 {
                     const auto c = small(task, input, pool, cell);
@@ -134,6 +142,8 @@ TEST_CASE("seq model: gradients match finite differences for every task, input l
                     const double e = gradient_error(m, make_batch(c, 3), worst);
                     INFO("worst " << worst << " " << e);
                     CHECK(e <= 1e-6);
+                    if (task == Task::ctc)
+                        ctc_err = std::max(ctc_err, e);
                     if (e > worst_err)
                     {
                         worst_err = e;
@@ -141,7 +151,8 @@ TEST_CASE("seq model: gradients match finite differences for every task, input l
                     }
                 }
             }
-    std::printf("gradient check seq model heads: max relative error %.3g (%s)\n", worst_err, worst_case.c_str());
+    std::printf("gradient check seq model heads: max relative error %.3g (%s); ctc head %.3g\n", worst_err,
+                worst_case.c_str(), ctc_err);
 }
 
 TEST_CASE("seq model: a padded batch gives each sequence the outputs and loss it has alone")

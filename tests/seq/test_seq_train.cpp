@@ -7,6 +7,8 @@
 #include "xrnn/seq/seq_train.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <sstream>
 
 namespace
@@ -119,4 +121,107 @@ TEST_CASE("seq train: the adding task regresses and the tagging task tags, with 
         INFO(progress.str());
         CHECK(v.accuracy > 0.9);
     }
+}
+
+TEST_CASE("seq train: ctc learns to spell the words of the spelled task; the saved model evaluates and predicts alone")
+{
+    const std::string dir = seqtest::tmp_dir("train_ctc");
+    const std::string list = xrnn::seq::make_example_data("spelled", dir + "/data", 300, 11, 2, 2);
+    std::atomic<bool> stop{false};
+    std::ostringstream progress;
+    auto c = config(list, dir + "/out");
+    c.task = xrnn::seq::Task::ctc;
+    c.num_layers = 1;
+    c.dropout = 0;
+    c.epochs = 15;
+    xrnn::seq::SeqTrainer t(c);
+    CHECK(t.train_data().classes.names() == std::vector<std::string>{"five", "four", "one", "three", "two"});
+    CHECK(t.train_data().outputs == 6);
+    const auto before = xrnn::seq::evaluate(t.model(), t.val_data(), 64);
+    const auto t0 = std::chrono::steady_clock::now();
+    REQUIRE(t.run(progress, stop) == 0);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const auto after = xrnn::seq::evaluate(t.model(), t.val_data(), 64);
+    std::printf("seq train ctc: %llu steps in %.2f s; validation token error rate %.1f%% -> %.1f%%, sequence "
+                "accuracy %.1f%% -> %.1f%%\n",
+                static_cast<unsigned long long>(t.step()), seconds, 100 * before.error_rate, 100 * after.error_rate,
+                100 * before.accuracy, 100 * after.accuracy);
+    INFO(progress.str());
+    CHECK(before.error_rate > 0.5); // an untrained model's best path is far from the words
+    CHECK(after.error_rate < 0.1);
+    CHECK(after.accuracy > 0.7);
+    CHECK(after.tokens > after.count); // up to 5 words per sequence
+    CHECK(progress.str().find(" ter ") != std::string::npos);
+    const std::string report = xrnn::seq::eval_report(after, t.train_data().classes, xrnn::seq::Task::ctc);
+    CHECK(report.find("token error rate ") != std::string::npos);
+    CHECK(report.find("sequence accuracy ") != std::string::npos);
+
+    // the model file alone: the vocabulary, the task and the same scores
+    auto saved = xrnn::seq::load_model(dir + "/out/last.ckpt");
+    CHECK(saved.model->config().task == xrnn::seq::Task::ctc);
+    CHECK(saved.classes.names() == t.train_data().classes.names());
+    CHECK(params(*saved.model) == params(t.model()));
+    const auto same = xrnn::seq::evaluate(*saved.model, t.val_data(), 64);
+    CHECK(same.loss == after.loss);
+    CHECK(same.error_rate == after.error_rate);
+    auto data = xrnn::seq::load_data(list, xrnn::seq::Task::ctc, &saved.classes);
+    saved.standardizer.apply(data);
+    const auto all = xrnn::seq::evaluate(*saved.model, data, 50);
+    CHECK(all.count == 300);
+    CHECK(all.error_rate < 0.1);
+    const auto beam = xrnn::seq::evaluate(*saved.model, data, 50, 4);
+    CHECK(beam.error_rate < 0.1);
+    std::ostringstream csv;
+    xrnn::seq::predict_csv(*saved.model, data, saved.classes, 50, csv);
+    const std::string text = csv.str();
+    CHECK(text.rfind("source,tokens\n", 0) == 0);
+    CHECK(std::count(text.begin(), text.end(), '\n') == 301);
+    // rows are in the data set's order; count the ones that spell their reference exactly
+    std::istringstream rows(text);
+    std::string row;
+    std::getline(rows, row);
+    std::size_t exact = 0;
+    for (std::size_t i = 0; std::getline(rows, row); ++i)
+    {
+        std::string ref;
+        for (auto k : data.items[i].tokens)
+            ref += (ref.empty() ? "" : " ") + saved.classes.name(std::size_t(k));
+        exact += row.substr(row.find(',') + 1) == ref;
+    }
+    CHECK(double(exact) / 300 == doctest::Approx(all.accuracy));
+}
+
+TEST_CASE("seq train: ctc names a sequence too short for its labels, unless zero_infinity")
+{
+    const std::string dir = seqtest::tmp_dir("train_ctc_short");
+    xrnn::seq::Matrix m;
+    m.rows = 3;
+    m.cols = 2;
+    m.data.assign(6, 0.5f);
+    xrnn::seq::write_npy(dir + "/a.npy", m);
+    seqtest::write_text(dir + "/list.txt", "a.npy\tx y\na.npy\tx y\na.npy\tx x y\n");
+    auto c = config(dir + "/list.txt", dir + "/out");
+    c.task = xrnn::seq::Task::ctc;
+    c.val = dir + "/list.txt";
+    c.epochs = 1;
+    std::string msg;
+    try
+    {
+        xrnn::seq::SeqTrainer t(c);
+    }
+    catch (const xrnn::seq::DataError& e)
+    {
+        msg = e.what();
+    }
+    CHECK(msg.find("list.txt:3: 3 label tokens with 1 adjacent repeat(s) need at least 4 frames") != std::string::npos);
+    CHECK(msg.find("has 3") != std::string::npos);
+    c.ctc_zero_infinity = true;
+    xrnn::seq::SeqTrainer t(c);
+    std::atomic<bool> stop{false};
+    std::ostringstream progress;
+    REQUIRE(t.run(progress, stop) == 0);
+    auto cfg = xrnn::seq::config_from_json(xrnn::seq::config_json(t.config()));
+    CHECK(cfg.ctc_zero_infinity);
+    CHECK(cfg.task == xrnn::seq::Task::ctc);
+    CHECK(xrnn::seq::load_model(dir + "/out/last.ckpt").model->config().zero_infinity);
 }

@@ -2,8 +2,8 @@
 // shuffled per epoch under the seed, feature standardisation fitted on the training set and
 // stored in the model, clipping, the optimizer, the gradient monitor, evaluation and the last /
 // best checkpoints at every epoch's end, exact resume, and clean stops on Ctrl-C and on a
-// non-finite loss. Also evaluation (loss, accuracy, confusion matrix) and prediction of a
-// saved model on a data set, from the model file alone.
+// non-finite loss. Also evaluation (loss, accuracy, confusion matrix; ctc: token error rate
+// and sequence accuracy) and prediction of a saved model on a data set, from the model file alone.
 #ifndef XRNN_SEQ_SEQ_TRAIN_HPP
 #define XRNN_SEQ_SEQ_TRAIN_HPP
 
@@ -40,6 +40,7 @@ namespace xrnn::seq
         std::size_t input_size = 0;  // linear / embedding size
         std::size_t vocab = 0;       // embedding
         double dropout = 0.0;
+        bool ctc_zero_infinity = false; // ctc: sequences too short for their labels score 0 instead of an error
         bool standardize = true;     // not for an embedding input
         OptimizerConfig optimizer;
         double clip_norm = 5.0;      // 0 = off
@@ -71,7 +72,7 @@ namespace xrnn::seq
     {
         std::unique_ptr<SeqModel<float>> model;
         Standardizer standardizer; // empty: none
-        ClassTable classes;        // classify
+        ClassTable classes;        // classify: the classes; ctc: the token vocabulary
         std::string meta_json;
     };
     std::string model_config_json(const SeqModelConfig& c);
@@ -82,16 +83,20 @@ namespace xrnn::seq
     struct EvalResult
     {
         double loss = 0;
-        double accuracy = -1;                          // classify, tag; -1 for regress
+        double accuracy = -1;                          // classify, tag; ctc: sequence accuracy (exact match); -1 for regress
+        double error_rate = -1;                        // ctc: token error rate (edit distance / reference tokens); else -1
         std::size_t count = 0;                         // sequences (tag: valid steps)
+        std::size_t tokens = 0;                        // ctc: reference tokens
         std::vector<std::vector<std::size_t>> confusion; // classify: [true][predicted]
     };
     // Mean loss over the data set (per sequence; tag: per valid step), in batches sorted by length.
-    EvalResult evaluate(SeqModel<float>& model, const Dataset& d, std::size_t batch_size);
+    // ctc: decoded best path (beam 0) or by prefix beam search of that width (xrnn/ctc.hpp).
+    EvalResult evaluate(SeqModel<float>& model, const Dataset& d, std::size_t batch_size, std::size_t beam = 0);
     // Writes one CSV row per sequence: source, predicted label, class probabilities (classify),
-    // predicted values (regress) or the per-step labels separated by spaces (tag).
+    // predicted values (regress), the per-step labels separated by spaces (tag) or the decoded
+    // tokens by name separated by spaces (ctc; beam as for evaluate).
     void predict_csv(SeqModel<float>& model, const Dataset& d, const ClassTable& classes, std::size_t batch_size,
-                     std::ostream& out);
+                     std::ostream& out, std::size_t beam = 0);
     std::string eval_report(const EvalResult& r, const ClassTable& classes, Task task);
 
     class SeqTrainer
