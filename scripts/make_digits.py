@@ -22,6 +22,7 @@ usage: scripts/make_digits.py --out data/digits [--seed 1] [--train 6000] [--tes
 """
 import argparse
 import json
+import math
 import multiprocessing
 import os
 import random
@@ -103,6 +104,11 @@ def main():
     for name in ("train", "test", "isolated_train", "isolated_test", "max_digits", "jobs"):
         if getattr(a, name) < (1 if name in ("max_digits", "jobs") else 0):
             sys.exit(f"make_digits: --{name.replace('_', '-')} must be >= {1 if name in ('max_digits', 'jobs') else 0}")
+    lo, hi = a.snr
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi):
+        sys.exit(f"make_digits: --snr needs two finite numbers LO <= HI (dB), got {lo} {hi}")
+    if not (0.0 <= a.clean_fraction <= 1.0):
+        sys.exit(f"make_digits: --clean-fraction must be in [0, 1], got {a.clean_fraction}")
     if not (0.0 < a.test_voice_fraction < 1.0):
         sys.exit("make_digits: --test-voice-fraction must be in (0, 1)")
     if os.path.exists(a.out):

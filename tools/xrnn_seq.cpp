@@ -77,7 +77,7 @@ int main(int argc, char** argv)
     eval->add_option("--model", model_path, "model file (best.ckpt or last.ckpt)")->required();
     eval->add_option("--data", data_path, "list file or .npz with labels")->required();
     eval->add_option("--batch-size", batch, "sequences per batch")->check(at_least_one)->capture_default_str();
-    eval->add_option("--beam", beam, "ctc: prefix beam search of this width (0 = greedy best path)")->capture_default_str();
+    eval->add_option("--beam", beam, "ctc: prefix beam search of this width (0 = greedy best path)")->check(CLI::Range(std::size_t(0), std::size_t(1024)))->capture_default_str();
 
     // ---- predict
     auto* predict = app.add_subcommand("predict", "labels and class probabilities of a saved model, as CSV");
@@ -85,7 +85,7 @@ int main(int argc, char** argv)
     predict->add_option("--data", data_path, "list file (labels optional) or .npz")->required();
     predict->add_option("--out", csv_path, "CSV file (default: standard output)");
     predict->add_option("--batch-size", batch, "sequences per batch")->check(at_least_one)->capture_default_str();
-    predict->add_option("--beam", beam, "ctc: prefix beam search of this width (0 = greedy best path)")->capture_default_str();
+    predict->add_option("--beam", beam, "ctc: prefix beam search of this width (0 = greedy best path)")->check(CLI::Range(std::size_t(0), std::size_t(1024)))->capture_default_str();
 
     // ---- make-data
     std::string kind = "temporal_order", dir;
