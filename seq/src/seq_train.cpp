@@ -164,6 +164,8 @@ namespace xrnn::seq
                {"lr", c.optimizer.lr}, {"clip_norm", c.clip_norm}, {"epochs", c.epochs},
                {"time_budget", c.time_budget}, {"batch_size", c.batch_size}, {"seed", c.seed},
                {"threads", c.threads}, {"monitor_every", c.monitor_every}, {"out", c.out}};
+        if (!c.frontend.empty())
+            j["frontend"] = json::parse(c.frontend);
         return j.dump();
     }
 
@@ -198,6 +200,8 @@ namespace xrnn::seq
         j.at("threads").get_to(c.threads);
         j.at("monitor_every").get_to(c.monitor_every);
         j.at("out").get_to(c.out);
+        if (j.contains("frontend"))
+            c.frontend = j.at("frontend").dump();
         return c;
     }
 

@@ -51,6 +51,9 @@ namespace xrnn::seq
         int threads = 2;
         std::size_t monitor_every = 0; // steps; 0 = off
         std::string out = "seq_out";
+        // How the features were made from raw input, as a JSON object (the speech wing's front
+        // end), kept in every checkpoint so a saved model can read raw input; empty: none.
+        std::string frontend;
     };
 
     SeqModelConfig model_config(const SeqTrainConfig& c, const Dataset& train);

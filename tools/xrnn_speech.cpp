@@ -1,0 +1,182 @@
+// tools/xrnn_speech.cpp -- xrnn-speech: a connected-digit recogniser. prepare (WAV corpus ->
+// MFCC .npy lists), train (a bidirectional recurrent acoustic model with CTC), eval (digit error
+// rate and string accuracy on the corpus's test sets) and predict (the digits in WAV files).
+// Only the flags: the work is the speech wing's (xrnn/speech/*.hpp) and the seq wing's trainer.
+#include <xrnn/activation.hpp>
+#include <xrnn/blas.hpp>
+#include <xrnn/cell_traits.hpp>
+#include <xrnn/optimizer.hpp>
+#include <xrnn/speech/digits_corpus.hpp>
+#include <xrnn/speech/recognizer.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include "cli_checks.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+
+using xrnn_cli::above_zero;
+using xrnn_cli::at_least_one;
+using xrnn_cli::joined;
+
+namespace
+{
+    std::atomic<bool> g_stop{false};
+    extern "C" void on_signal(int) { g_stop.store(true); }
+
+    xrnn::speech::Progress progress_line(const char* what)
+    {
+        return [what](std::size_t done, std::size_t total) {
+            std::cerr << "\r\033[K" << what << " " << done << "/" << total << std::flush;
+            if (done == total)
+                std::cerr << "\r\033[K" << std::flush; // the result lines follow on a clean line
+        };
+    }
+}
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"xrnn-speech: a connected-digit recogniser (MFCC features, bidirectional GRU/LSTM, CTC)"};
+    app.require_subcommand(1);
+    int threads = 2;
+
+    // ---- prepare
+    std::string corpus, out_dir;
+    xrnn::speech::FrontendConfig fc;
+    bool no_cmvn = false;
+    auto* prepare = app.add_subcommand("prepare", "compute the features of a corpus (scripts/make_digits.py) as .npy lists");
+    prepare->add_option("--corpus", corpus, "corpus folder (train.tsv, test.tsv, ...)")->required();
+    prepare->add_option("--out", out_dir, "feature folder to create")->required();
+    prepare->add_option("--num-ceps", fc.num_ceps, "cepstra per frame, C0 included")->check(CLI::Range(1, 256))->capture_default_str();
+    prepare->add_option("--num-mel-bins", fc.num_mel_bins, "mel filters")->check(CLI::Range(3, 256))->capture_default_str();
+    prepare->add_option("--deltas", fc.delta_order, "0 (none), 1 (deltas) or 2 (and delta-deltas)")->check(CLI::Range(0, 2))->capture_default_str();
+    prepare->add_flag("--no-cmvn", no_cmvn, "keep the cepstral means (default: removed per utterance)");
+    prepare->add_option("--stack", fc.stack, "frames side by side per model step")->check(CLI::Range(1, 16))->capture_default_str();
+    prepare->add_option("--subsample", fc.subsample, "keep every n-th stacked frame")->check(CLI::Range(1, 16))->capture_default_str();
+    prepare->add_option("--threads", threads, "feature threads")->check(CLI::Range(1, 256))->capture_default_str();
+
+    // ---- train
+    xrnn::seq::SeqTrainConfig tc;
+    tc.cell = "gru";
+    tc.hidden_size = 128;
+    tc.num_layers = 2;
+    tc.bidirectional = true;
+    tc.batch_size = 32;
+    tc.optimizer.lr = 2e-3;
+    tc.val_fraction = 0.05;
+    tc.out = "runs/digits";
+    std::string features_dir, optimizer = "adam", resume;
+    bool unidirectional = false;
+    auto* train = app.add_subcommand("train", "train a CTC acoustic model on prepared features; checkpoints in --out");
+    train->add_option("--features", features_dir, "feature folder from prepare");
+    train->add_option("--cell", tc.cell, "cell: " + joined(xrnn::cell_names()))->capture_default_str();
+    train->add_option("--hidden-size", tc.hidden_size, "hidden units per direction")->check(at_least_one)->capture_default_str();
+    train->add_option("--num-layers", tc.num_layers, "stacked layers")->check(at_least_one)->capture_default_str();
+    train->add_flag("--unidirectional", unidirectional, "read left to right only (default: bidirectional)");
+    train->add_option("--activation", tc.activation, "candidate activation: " + joined(xrnn::activation_names()))->capture_default_str();
+    train->add_option("--recurrent-activation", tc.recurrent_activation, "gate activation")->capture_default_str();
+    train->add_option("--dropout", tc.dropout, "dropout between recurrent layers")->check(CLI::Range(0.0, 0.95))->capture_default_str();
+    train->add_option("--optimizer", optimizer, "adam, rmsprop or sgd")->capture_default_str();
+    train->add_option("--lr", tc.optimizer.lr, "learning rate")->check(above_zero)->capture_default_str();
+    train->add_option("--clip-norm", tc.clip_norm, "clip the global gradient norm (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();
+    auto* epochs = train->add_option("--epochs", tc.epochs, "passes over the training data")->check(at_least_one);
+    train->add_option("--time-budget", tc.time_budget, "stop after this many seconds of training")->check(CLI::NonNegativeNumber);
+    train->add_option("--batch-size", tc.batch_size, "utterances per batch")->check(at_least_one)->capture_default_str();
+    train->add_option("--val-fraction", tc.val_fraction, "training utterances held out for validation")->check(CLI::Range(0.001, 0.5))->capture_default_str();
+    train->add_option("--seed", tc.seed, "seed of the initialisation and the batch order")->capture_default_str();
+    train->add_option("--threads", tc.threads, "BLAS and kernel threads")->check(CLI::Range(1, 256))->capture_default_str();
+    train->add_option("--monitor-every", tc.monitor_every, "gradient-flow report every N steps into metrics.jsonl (0 = off)")->capture_default_str();
+    train->add_flag("--ctc-zero-infinity", tc.ctc_zero_infinity, "an utterance with more digits than its frames allow gets loss 0 (default: an error naming it)");
+    train->add_option("--out", tc.out, "output folder")->capture_default_str();
+    train->add_option("--resume", resume, "continue the run this checkpoint was saved from");
+
+    // ---- eval
+    std::string model_path;
+    std::size_t beam = 0;
+    auto* eval = app.add_subcommand("eval", "digit error rate and string accuracy on a corpus's test sets");
+    eval->add_option("--model", model_path, "model file (best.ckpt or last.ckpt)")->required();
+    eval->add_option("--corpus", corpus, "corpus folder (its test*.tsv lists are scored)")->required();
+    eval->add_option("--beam", beam, "prefix beam search width (0 = greedy best path)")->check(CLI::Range(std::size_t(0), std::size_t(1024)))->capture_default_str();
+    eval->add_option("--threads", threads, "feature and BLAS threads")->check(CLI::Range(1, 256))->capture_default_str();
+
+    // ---- predict
+    std::vector<std::string> wavs;
+    auto* predict = app.add_subcommand("predict", "print the digits heard in WAV files (16 kHz mono)");
+    predict->add_option("--model", model_path, "model file (best.ckpt or last.ckpt)")->required();
+    predict->add_option("wav", wavs, "WAV files")->required();
+    predict->add_option("--beam", beam, "prefix beam search width (0 = greedy best path)")->check(CLI::Range(std::size_t(0), std::size_t(1024)))->capture_default_str();
+
+    CLI11_PARSE(app, argc, argv);
+
+    try
+    {
+        if (*prepare)
+        {
+            fc.cmvn = !no_cmvn;
+            const std::size_t n = xrnn::speech::prepare_corpus(corpus, out_dir, fc, threads, progress_line("features"));
+            std::cout << out_dir << ": " << n << " utterances, " << fc.dims() << " features per "
+                      << fc.step_ms() << " ms step\n";
+            return 0;
+        }
+        if (*train)
+        {
+            std::unique_ptr<xrnn::seq::SeqTrainer> trainer;
+            if (!resume.empty())
+                trainer = xrnn::seq::SeqTrainer::resume(resume, epochs->count() ? tc.epochs : 0, tc.time_budget);
+            else
+            {
+                if (features_dir.empty())
+                    throw std::invalid_argument("train needs --features DIR (from xrnn-speech prepare) or --resume CHECKPOINT");
+                tc.bidirectional = !unidirectional;
+                tc.optimizer.kind = xrnn::optimizer_from_name(optimizer);
+                if (!epochs->count())
+                    tc.epochs = tc.time_budget > 0 ? 0 : 20;
+                trainer = std::make_unique<xrnn::seq::SeqTrainer>(xrnn::speech::speech_train_config(features_dir, tc));
+            }
+            std::cerr << "xrnn-speech: " << xrnn::blas::kernel_info().summary() << "\n";
+            std::signal(SIGINT, on_signal);
+            std::signal(SIGTERM, on_signal);
+            std::signal(SIGHUP, on_signal);
+            return trainer->run(std::cerr, g_stop);
+        }
+        if (*eval)
+        {
+            xrnn::blas::set_threads(threads);
+            xrnn::speech::Recognizer r(model_path);
+            const auto scores = xrnn::speech::score_corpus(r, corpus, beam, threads, progress_line("scoring utterances"));
+            std::cout << xrnn::speech::score_report(scores);
+            return 0;
+        }
+        if (*predict)
+        {
+            xrnn::blas::set_threads(1);
+            xrnn::speech::Recognizer r(model_path);
+            int rc = 0;
+            for (const auto& w : wavs)
+            {
+                try
+                {
+                    const auto digits = r.recognize(w, beam);
+                    std::cout << w << "\t";
+                    for (std::size_t i = 0; i < digits.size(); ++i)
+                        std::cout << (i ? " " : "") << digits[i];
+                    std::cout << "\n" << std::flush;
+                }
+                catch (const xrnn::seq::DataError& e)
+                {
+                    std::cerr << "xrnn-speech: error: " << e.what() << "\n";
+                    rc = 2; // the other files are still recognised
+                }
+            }
+            return rc;
+        }
+    }
+    catch (const std::exception& e)
+    {
+        std::cerr << "xrnn-speech: error: " << e.what() << "\n";
+        return 2;
+    }
+    return 0;
+}
