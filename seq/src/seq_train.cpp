@@ -5,6 +5,7 @@
 #include "xrnn/check.hpp"
 #include "xrnn/ctc.hpp"
 #include "xrnn/monitor_json.hpp"
+#include "xrnn/random.hpp"
 #include "xrnn/seq/npz.hpp"
 #include "xrnn/softmax_xent.hpp"
 
@@ -164,6 +165,16 @@ namespace xrnn::seq
                {"lr", c.optimizer.lr}, {"clip_norm", c.clip_norm}, {"epochs", c.epochs},
                {"time_budget", c.time_budget}, {"batch_size", c.batch_size}, {"seed", c.seed},
                {"threads", c.threads}, {"monitor_every", c.monitor_every}, {"out", c.out}};
+        // options added later are written only when set, so older configs read back unchanged
+        if (c.optimizer.weight_decay != 0)
+            j["weight_decay"] = c.optimizer.weight_decay;
+        if (c.optimizer.schedule != LrSchedule::step || c.optimizer.lr_decay != 1.0)
+            j["lr_schedule"] = {{"kind", lr_schedule_name(c.optimizer.schedule)}, {"decay", c.optimizer.lr_decay},
+                                {"every", c.optimizer.lr_decay_every}, {"start", c.optimizer.lr_decay_start},
+                                {"steps", c.optimizer.lr_decay_steps}, {"min", c.optimizer.lr_min}};
+        if (c.feature_noise > 0 || c.time_masks > 0)
+            j["augment"] = {{"feature_noise", c.feature_noise}, {"time_masks", c.time_masks},
+                            {"time_mask_width", c.time_mask_width}};
         if (!c.frontend.empty())
             j["frontend"] = json::parse(c.frontend);
         return j.dump();
@@ -192,6 +203,24 @@ namespace xrnn::seq
         j.at("standardize").get_to(c.standardize);
         c.optimizer.kind = optimizer_from_name(j.at("optimizer").get<std::string>());
         j.at("lr").get_to(c.optimizer.lr);
+        c.optimizer.weight_decay = j.value("weight_decay", 0.0);
+        if (j.contains("lr_schedule"))
+        {
+            const json& l = j.at("lr_schedule");
+            c.optimizer.schedule = lr_schedule_from_name(l.at("kind").get<std::string>());
+            l.at("decay").get_to(c.optimizer.lr_decay);
+            l.at("every").get_to(c.optimizer.lr_decay_every);
+            l.at("start").get_to(c.optimizer.lr_decay_start);
+            l.at("steps").get_to(c.optimizer.lr_decay_steps);
+            l.at("min").get_to(c.optimizer.lr_min);
+        }
+        if (j.contains("augment"))
+        {
+            const json& a = j.at("augment");
+            a.at("feature_noise").get_to(c.feature_noise);
+            a.at("time_masks").get_to(c.time_masks);
+            a.at("time_mask_width").get_to(c.time_mask_width);
+        }
         j.at("clip_norm").get_to(c.clip_norm);
         j.at("epochs").get_to(c.epochs);
         j.at("time_budget").get_to(c.time_budget);
@@ -639,8 +668,18 @@ namespace xrnn::seq
         XRNN_CHECK(config.threads >= 1, "threads must be >= 1");
         XRNN_CHECK(config.clip_norm >= 0, "clip_norm must be >= 0 (0 = off)");
         XRNN_CHECK(config.time_budget >= 0, "time_budget must be >= 0");
+        XRNN_CHECK(config.feature_noise >= 0 && std::isfinite(config.feature_noise), "feature_noise must be >= 0");
+        XRNN_CHECK(config.time_masks == 0 || config.time_mask_width > 0, "time masks need time_mask_width > 0");
         blas::set_threads(config.threads);
         setup_data();
+        if (config.optimizer.schedule != LrSchedule::step && config.optimizer.lr_decay_steps == 0)
+        {
+            // cosine / linear without a length: decay over the whole run, which needs it in steps
+            XRNN_CHECK(config.epochs > 0, "the " + lr_schedule_name(config.optimizer.schedule)
+                                              + " schedule needs epochs (to decay over the whole run) or lr_decay_steps");
+            const std::uint64_t total = config.epochs * Batcher(train_, config.batch_size, config.seed).batches_per_epoch();
+            config_.optimizer.lr_decay_steps = total > config.optimizer.lr_decay_start ? total - config.optimizer.lr_decay_start : 1;
+        }
         if (config.standardize && config.input != "embedding")
         {
             standardizer_ = Standardizer::fit(train_);
@@ -649,8 +688,36 @@ namespace xrnn::seq
         }
         model_ = std::make_unique<SeqModel<float>>(model_config(config, train_), InitConfig{config.seed});
         model_->rnn().dropout_rng().reseed(config.seed ^ 0xD0D0D0D0ull);
-        opt_ = std::make_unique<Optimizer<float>>(config.optimizer);
+        opt_ = std::make_unique<Optimizer<float>>(config_.optimizer);
         batcher_ = std::make_unique<Batcher>(train_, config.batch_size, config.seed);
+    }
+
+    void SeqTrainer::augment()
+    {
+        const SeqTrainConfig& c = config_;
+        if (c.feature_noise <= 0 && c.time_masks == 0)
+            return;
+        Rng rng(c.seed ^ (0xA5A5A5A5A5A5A5A5ull + step_ * 0x9E3779B97F4A7C15ull)); // (seed, step): a resume repeats it
+        const std::size_t T = x_.shape()[0], B = x_.shape()[1], F = x_.shape()[2];
+        for (std::size_t b = 0; b < B; ++b)
+        {
+            const std::size_t len = lengths_.empty() ? T : lengths_[b];
+            if (c.feature_noise > 0)
+                for (std::size_t t = 0; t < len; ++t)
+                {
+                    float* v = x_.data() + (t * B + b) * F;
+                    for (std::size_t f = 0; f < F; ++f)
+                        v[f] += static_cast<float>(c.feature_noise * rng.normal());
+                }
+            const std::size_t widest = std::min(c.time_mask_width, len / 5);
+            for (std::size_t m = 0; m < c.time_masks && widest > 0; ++m)
+            {
+                const std::size_t w = static_cast<std::size_t>(rng.uniform() * double(widest + 1));
+                const std::size_t t0 = static_cast<std::size_t>(rng.uniform() * double(len - w + 1));
+                for (std::size_t t = t0; t < t0 + w; ++t)
+                    std::fill_n(x_.data() + (t * B + b) * F, F, 0.0f);
+            }
+        }
     }
 
     void SeqTrainer::save(const std::string& path) const
@@ -711,6 +778,7 @@ namespace xrnn::seq
         const std::vector<std::size_t> idx = batcher_->next();
         last_batch_ = idx.size();
         make_batch(train_, idx, x_, lengths_);
+        augment();
         const BatchTargets t = batch_targets(train_, idx, x_.shape()[0]);
         model_->set_training(true);
         model_->zero_grad();

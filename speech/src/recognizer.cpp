@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -155,5 +156,16 @@ namespace xrnn::speech
             os << line;
         }
         return os.str();
+    }
+
+    std::string score_json(const std::vector<SplitScore>& scores)
+    {
+        json j = json::object();
+        for (const auto& s : scores)
+            j[s.split.name] = {{"title", s.split.title}, {"utts", s.result.count}, {"digits", s.result.tokens},
+                               {"digit_error_rate", s.result.error_rate}, {"string_accuracy", s.result.accuracy},
+                               {"loss", std::isfinite(s.result.loss) ? json(s.result.loss) : json(nullptr)},
+                               {"seconds", s.seconds}};
+        return j.dump();
     }
 }

@@ -225,3 +225,56 @@ TEST_CASE("seq train: ctc names a sequence too short for its labels, unless zero
     CHECK(cfg.task == xrnn::seq::Task::ctc);
     CHECK(xrnn::seq::load_model(dir + "/out/last.ckpt").model->config().zero_infinity);
 }
+
+TEST_CASE("seq train: feature noise, time masks and a cosine lr resume bit for bit; the config keeps them")
+{
+    const std::string dir = seqtest::tmp_dir("augment");
+    const std::string list = xrnn::seq::make_example_data("temporal_order", dir + "/data", 200, 3, 10, 30);
+    std::atomic<bool> stop{false};
+    std::ostringstream progress;
+    auto aug = [&](const std::string& out, std::size_t epochs) {
+        auto c = config(list, dir + "/" + out);
+        c.epochs = epochs;
+        c.feature_noise = 0.1;
+        c.time_masks = 2;
+        c.time_mask_width = 3;
+        c.optimizer.schedule = xrnn::LrSchedule::cosine;
+        c.optimizer.lr_decay_steps = 40;
+        c.optimizer.lr_min = 1e-4;
+        return c;
+    };
+    xrnn::seq::SeqTrainer full(aug("full", 4));
+    REQUIRE(full.run(progress, stop) == 0);
+    {
+        xrnn::seq::SeqTrainer half(aug("half", 2));
+        REQUIRE(half.run(progress, stop) == 0);
+    }
+    auto resumed = xrnn::seq::SeqTrainer::resume(dir + "/half/last.ckpt", 4, 0);
+    REQUIRE(resumed->run(progress, stop) == 0);
+    CHECK(resumed->step() == full.step());
+    CHECK(params(resumed->model()) == params(full.model()));
+    const auto back = xrnn::seq::config_from_json(xrnn::seq::config_json(resumed->config()));
+    CHECK(back.feature_noise == 0.1);
+    CHECK(back.time_masks == 2);
+    CHECK(back.time_mask_width == 3);
+    CHECK(back.optimizer.schedule == xrnn::LrSchedule::cosine);
+    CHECK(back.optimizer.lr_decay_steps == 40);
+    CHECK(back.optimizer.lr_min == 1e-4);
+
+    // the augmentation changes what is trained on: the same run without it ends elsewhere
+    auto plain = aug("plain", 4);
+    plain.feature_noise = 0;
+    plain.time_masks = 0;
+    xrnn::seq::SeqTrainer p(plain);
+    REQUIRE(p.run(progress, stop) == 0);
+    CHECK(params(p.model()) != params(full.model()));
+
+    // cosine without a length decays over the whole run: epochs x batches per epoch
+    auto whole = aug("whole", 3);
+    whole.optimizer.lr_decay_steps = 0;
+    xrnn::seq::SeqTrainer w(whole);
+    CHECK(w.config().optimizer.lr_decay_steps == 3 * xrnn::seq::Batcher(w.train_data(), 16, 1).batches_per_epoch());
+    whole.epochs = 0;
+    whole.time_budget = 10;
+    CHECK_THROWS_WITH_AS(xrnn::seq::SeqTrainer{whole}, doctest::Contains("needs epochs"), std::invalid_argument);
+}

@@ -289,6 +289,8 @@ TEST_CASE("a trained acoustic model carries its front end: recognise WAV files, 
     CHECK(scores[0].result.tokens == 1);
     CHECK(scores[0].result.error_rate >= 0);
     CHECK(has(xs::score_report(scores), "held-out voices, connected digits"));
+    CHECK(has(xs::score_json(scores), "{\"test\":{\"digit_error_rate\":"));
+    CHECK(has(xs::score_json(scores), "\"utts\":1}"));
     CHECK(has(error_of([&] { xs::score_corpus(r, d + "/feat", 0, 1); }), "no test lists"));
 
     // a ctc model trained by xrnn-seq on bare features has no front end to read WAV with

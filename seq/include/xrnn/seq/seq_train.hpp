@@ -51,6 +51,13 @@ namespace xrnn::seq
         int threads = 2;
         std::size_t monitor_every = 0; // steps; 0 = off
         std::string out = "seq_out";
+        // Training-time augmentation of the (standardised) features, drawn from (seed, step) so a
+        // resume repeats it: Gaussian noise of this std on every valid step, and time masks
+        // (SpecAugment's time masking, Park et al. 2019): per sequence `time_masks` spans of up to
+        // `time_mask_width` steps (at most a fifth of the sequence) set to 0, the feature mean.
+        double feature_noise = 0;
+        std::size_t time_masks = 0;
+        std::size_t time_mask_width = 0;
         // How the features were made from raw input, as a JSON object (the speech wing's front
         // end), kept in every checkpoint so a saved model can read raw input; empty: none.
         std::string frontend;
@@ -129,6 +136,7 @@ namespace xrnn::seq
     private:
         SeqTrainer() = default;
         void setup_data();
+        void augment(); // x_ in place, see feature_noise / time_masks
 
         SeqTrainConfig config_;
         Dataset train_, val_;

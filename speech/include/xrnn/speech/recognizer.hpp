@@ -52,6 +52,9 @@ namespace xrnn::speech
                                          const Progress& progress = {});
     // A table: set, utterances, digits, digit error rate, string accuracy (isolated: accuracy).
     std::string score_report(const std::vector<SplitScore>& scores);
+    // The same as one JSON object: {"test": {"utts", "digits", "digit_error_rate", "string_accuracy",
+    // "loss", "seconds"}, ...} keyed by list name.
+    std::string score_json(const std::vector<SplitScore>& scores);
 }
 
 #endif
