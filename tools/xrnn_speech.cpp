@@ -156,6 +156,7 @@ int main(int argc, char** argv)
                 tc.optimizer.schedule = xrnn::lr_schedule_from_name(lr_schedule);
                 trainer = std::make_unique<xrnn::seq::SeqTrainer>(xrnn::speech::speech_train_config(features_dir, tc));
             }
+            trainer->set_program("xrnn-speech");
             std::cerr << "xrnn-speech: " << xrnn::blas::kernel_info().summary() << "\n";
             std::signal(SIGINT, on_signal);
             std::signal(SIGTERM, on_signal);

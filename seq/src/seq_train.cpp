@@ -826,7 +826,7 @@ namespace xrnn::seq
         std::ofstream log((fs::path(config_.out) / "metrics.jsonl").string(), std::ios::app);
         const std::size_t per_epoch = batcher_->batches_per_epoch();
         const SeqModelConfig& mc = model_->config();
-        progress << "xrnn-seq: " << task_name(config_.task) << ", " << cell_name(mc.rnn.cell) << " "
+        progress << program_ << ": " << task_name(config_.task) << ", " << cell_name(mc.rnn.cell) << " "
                  << mc.rnn.num_layers << "x" << mc.rnn.hidden_size << (mc.rnn.bidirectional ? " bidirectional" : "")
                  << " (" << model_->num_parameters() << " parameters), " << train_.size() << " training / "
                  << val_.size() << " validation sequences, " << train_.features << " features, "
@@ -891,7 +891,7 @@ namespace xrnn::seq
                 elapsed_ = now_elapsed();
                 save(last_path);
                 progress << kReplaceLine << "interrupted at step " << step_ << "; saved " << last_path
-                         << "; continue with: xrnn-seq train --resume " << last_path << "\n";
+                         << "; continue with: " << program_ << " train --resume " << last_path << "\n";
                 return 130;
             }
             double norm = 0;

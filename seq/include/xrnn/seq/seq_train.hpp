@@ -127,6 +127,8 @@ namespace xrnn::seq
         // One optimizer step on the next batch; returns the batch loss (non-finite: no update).
         double train_step(double* grad_norm = nullptr, MonitorReport* monitor = nullptr);
         void save(const std::string& path) const;
+        // The command named in progress lines and in the resume hint ("xrnn-seq" unless set).
+        void set_program(std::string name) { program_ = std::move(name); }
 
         // The whole loop; progress lines to `progress`, <out>/metrics.jsonl, <out>/last.ckpt and
         // <out>/best.ckpt (lowest validation loss). Returns 0 when done, 130 when `stop` was
@@ -153,6 +155,7 @@ namespace xrnn::seq
         double best_val_ = -1; // < 0: none yet
         std::size_t best_epoch_ = 0;
         GradMonitor monitor_;
+        std::string program_ = "xrnn-seq";
     };
 }
 
