@@ -60,6 +60,13 @@ int main(int argc, char** argv)
     train->add_flag("!--no-standardize", tc.standardize, "do not standardise the features (mean 0, std 1 on the training set)");
     train->add_option("--optimizer", optimizer, "adam, rmsprop or sgd")->capture_default_str();
     train->add_option("--lr", tc.optimizer.lr, "learning rate")->check(above_zero)->capture_default_str();
+    std::string lr_schedule = "step";
+    train->add_option("--lr-schedule", lr_schedule, "step (constant lr) or cosine / linear decay to --lr-min over the whole run (needs --epochs)")->check(CLI::IsMember(xrnn::lr_schedule_names()))->capture_default_str();
+    train->add_option("--lr-min", tc.optimizer.lr_min, "the lr a cosine or linear schedule ends at")->check(CLI::NonNegativeNumber)->capture_default_str();
+    train->add_option("--weight-decay", tc.optimizer.weight_decay, "decoupled weight decay (AdamW-style)")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+    train->add_option("--feature-noise", tc.feature_noise, "augmentation: Gaussian noise of this std on the standardised features")->check(CLI::Range(0.0, 10.0))->capture_default_str();
+    train->add_option("--time-masks", tc.time_masks, "augmentation: time masks per sequence (SpecAugment)")->check(CLI::Range(std::size_t(0), std::size_t(100)))->capture_default_str();
+    train->add_option("--time-mask-width", tc.time_mask_width, "widest time mask, in steps (at most a fifth of the sequence)")->check(CLI::Range(std::size_t(0), std::size_t(10000)))->capture_default_str();
     train->add_option("--clip-norm", tc.clip_norm, "clip the global gradient norm (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();
     auto* epochs = train->add_option("--epochs", tc.epochs, "passes over the training data")->check(at_least_one)->capture_default_str();
     train->add_option("--time-budget", tc.time_budget, "stop after this many seconds of training")->check(CLI::NonNegativeNumber);
@@ -114,6 +121,7 @@ int main(int argc, char** argv)
                     throw std::invalid_argument("train needs --train DATA (or --resume CHECKPOINT)");
                 tc.task = xrnn::seq::task_from_name(task);
                 tc.optimizer.kind = xrnn::optimizer_from_name(optimizer);
+                tc.optimizer.schedule = xrnn::lr_schedule_from_name(lr_schedule);
                 if (!epochs->count() && tc.time_budget > 0)
                     tc.epochs = 0; // the budget alone decides
                 trainer = std::make_unique<xrnn::seq::SeqTrainer>(tc);
