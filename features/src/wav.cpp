@@ -68,6 +68,8 @@ namespace xrnn::features
             fail(path, "no such file");
         if (fs::is_directory(st))
             fail(path, "is a directory, not a WAV file");
+        if (!fs::is_regular_file(st)) // a FIFO or device would block the read or never end
+            fail(path, "is not a regular file (a FIFO, device or socket); give a WAV file");
         if (fs::file_size(path, ec) == 0)
             fail(path, "is empty (0 bytes), not a WAV file");
 

@@ -51,14 +51,15 @@ head -c 2000 "$src" >truncated.wav
 echo "not audio" >text.wav
 sox -n -r 16000 -b 16 -c 1 silent.wav trim 0 0.5
 sox "$src" short.wav trim 0 0.01
-set +e; $X predict --model run/best.ckpt rate8k.wav stereo.wav truncated.wav text.wav silent.wav short.wav "$src" >out.txt 2>err.txt; rc=$?; set -e
+mkfifo fifo.wav
+set +e; timeout 60 $X predict --model run/best.ckpt rate8k.wav stereo.wav truncated.wav text.wav silent.wav short.wav fifo.wav "$src" >out.txt 2>err.txt; rc=$?; set -e
 [ $rc -eq 2 ] || fail "predict on bad files: exit $rc"
 [ "$(wc -l <out.txt)" -eq 1 ] || fail "the good file should still be recognised: $(cat out.txt)"
 for pat in "rate8k.wav: sample rate is 8000 Hz, expected 16000" "stereo.wav: has 2 channels" "truncated.wav: truncated" \
-           "text.wav: not a readable WAV" "silent.wav: the audio is silent" "short.wav: 160 samples (10.00 ms) is shorter than one 25 ms frame"; do
+           "text.wav: not a readable WAV" "fifo.wav: is not a regular file" "silent.wav: the audio is silent" "short.wav: 160 samples (10.00 ms) is shorter than one 25 ms frame"; do
   grep -q "$pat" err.txt || fail "no '$pat' in: $(cat err.txt)"
 done
-[ "$(wc -l <err.txt)" -eq 6 ] || fail "one line per bad file: $(cat err.txt)"
+[ "$(wc -l <err.txt)" -eq 7 ] || fail "one line per bad file: $(cat err.txt)"
 
 # more digits than frames allow under CTC: refused before training, naming the line; nothing written
 mkdir -p tight/wav
