@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli_checks.hpp"
+#include "train_options.hpp"
 
 #include <atomic>
 #include <csignal>
@@ -62,11 +63,7 @@ int main(int argc, char** argv)
     train->add_option("--lr", tc.optimizer.lr, "learning rate")->check(above_zero)->capture_default_str();
     std::string lr_schedule = "step";
     train->add_option("--lr-schedule", lr_schedule, "step (constant lr) or cosine / linear decay to --lr-min over the whole run (needs --epochs)")->check(CLI::IsMember(xrnn::lr_schedule_names()))->capture_default_str();
-    train->add_option("--lr-min", tc.optimizer.lr_min, "the lr a cosine or linear schedule ends at")->check(CLI::NonNegativeNumber)->capture_default_str();
-    train->add_option("--weight-decay", tc.optimizer.weight_decay, "decoupled weight decay (AdamW-style)")->check(CLI::Range(0.0, 1.0))->capture_default_str();
-    train->add_option("--feature-noise", tc.feature_noise, "augmentation: Gaussian noise of this std on the standardised features")->check(CLI::Range(0.0, 10.0))->capture_default_str();
-    train->add_option("--time-masks", tc.time_masks, "augmentation: time masks per sequence (SpecAugment)")->check(CLI::Range(std::size_t(0), std::size_t(100)))->capture_default_str();
-    train->add_option("--time-mask-width", tc.time_mask_width, "widest time mask, in steps (at most a fifth of the sequence)")->check(CLI::Range(std::size_t(0), std::size_t(10000)))->capture_default_str();
+    xrnn_cli::add_recipe_options(train, tc);
     train->add_option("--clip-norm", tc.clip_norm, "clip the global gradient norm (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();
     auto* epochs = train->add_option("--epochs", tc.epochs, "passes over the training data")->check(at_least_one)->capture_default_str();
     train->add_option("--time-budget", tc.time_budget, "stop after this many seconds of training")->check(CLI::NonNegativeNumber);
