@@ -17,6 +17,7 @@ namespace xrnn
         if (o.eval_every > 0)
             c.eval_every = o.eval_every;
         c.monitor_every = o.monitor_every;
+        c.max_memory = o.max_memory;
         if (!o.out.empty())
             c.out = o.out;
         if (!o.data.empty())

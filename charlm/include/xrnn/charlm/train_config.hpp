@@ -64,6 +64,9 @@ namespace xrnn
         std::uint64_t seed = 1;
         int threads = 2;
         std::string out = "runs/charlm";
+        // Refuse a configuration whose estimated memory (memory_budget.hpp) exceeds this many
+        // bytes; 0 = the memory the machine has available. Not kept in checkpoints.
+        std::uint64_t max_memory = 0;
     };
 
     // What a resumed run may change; everything else comes from the checkpoint.
@@ -77,6 +80,7 @@ namespace xrnn
         std::uint64_t eval_every = 0;    // 0 = the checkpoint's
         std::uint64_t monitor_every = 0; // not kept in checkpoints: 0 = off
         std::string out;                 // empty = the checkpoint's folder
+        std::uint64_t max_memory = 0;    // as TrainConfig::max_memory
     };
     // The configuration a run resumed from a checkpoint trained with `saved` continues with.
     TrainConfig resumed_config(const TrainConfig& saved, const ResumeOverrides& overrides);

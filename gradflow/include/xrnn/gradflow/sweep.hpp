@@ -39,6 +39,9 @@ namespace xrnn::gradflow
         std::size_t steps = 2000, eval_every = 100, monitor_every = 100, test_size = 1000;
         double lr = 1e-3, clip_norm = 1.0;
         bool stop_when_solved = false;
+        // Refuse a run whose estimated memory (memory_budget.hpp) exceeds this many bytes;
+        // 0 = the memory the machine has available.
+        std::uint64_t max_memory = 0;
     };
 
     struct RunConfig

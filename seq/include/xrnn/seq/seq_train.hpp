@@ -61,6 +61,9 @@ namespace xrnn::seq
         // How the features were made from raw input, as a JSON object (the speech wing's front
         // end), kept in every checkpoint so a saved model can read raw input; empty: none.
         std::string frontend;
+        // Refuse a configuration whose estimated memory (memory_budget.hpp) exceeds this many
+        // bytes; 0 = the memory the machine has available. Not kept in checkpoints.
+        std::uint64_t max_memory = 0;
     };
 
     SeqModelConfig model_config(const SeqTrainConfig& c, const Dataset& train);
