@@ -1,6 +1,8 @@
 // lib/checkpoint.cpp -- see checkpoint.hpp.
 #include "xrnn/checkpoint.hpp"
 
+#include "xrnn/input_file.hpp"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -27,11 +29,12 @@ namespace xrnn
             const std::string& buf;
             std::size_t pos;
             const std::string& path;
+            std::size_t file_size; // for messages: buf may be the file less its checksum
 
             [[noreturn]] void truncated(const char* what) const
             {
                 throw CheckpointError("xrnn: checkpoint '" + path + "' is truncated (ends inside " + what + ", "
-                                      + std::to_string(buf.size()) + " bytes)");
+                                      + std::to_string(file_size) + " bytes)");
             }
             template <class V>
             V get(const char* what)
@@ -185,22 +188,15 @@ namespace xrnn
 
     Checkpoint load_checkpoint(const std::string& path)
     {
-        std::FILE* f = std::fopen(path.c_str(), "rb");
-        if (!f)
-            throw CheckpointError("xrnn: cannot open checkpoint '" + path + "': " + errno_text());
         std::string buf;
-        char chunk[1 << 16];
-        std::size_t n;
-        while ((n = std::fread(chunk, 1, sizeof(chunk), f)) > 0)
-            buf.append(chunk, n);
-        const bool err = std::ferror(f);
-        std::fclose(f);
-        if (err)
-            throw CheckpointError("xrnn: error reading checkpoint '" + path + "'");
+        // regular files only, read under a cap: a FIFO would block and /dev/zero never ends
+        const std::string problem = read_input_file(path, buf);
+        if (!problem.empty())
+            throw CheckpointError("xrnn: checkpoint '" + path + "' " + problem);
 
         if (buf.size() < sizeof(kMagic) || std::memcmp(buf.data(), kMagic, sizeof(kMagic)) != 0)
             throw CheckpointError("xrnn: '" + path + "' is not an xrnn checkpoint (bad magic number)");
-        Reader r{buf, sizeof(kMagic), path};
+        Reader r{buf, sizeof(kMagic), path, buf.size()};
         const auto version = r.get<std::uint32_t>("the header");
         if (version < 1 || version > kCheckpointVersion)
             throw CheckpointError("xrnn: checkpoint '" + path + "' has format version " + std::to_string(version)
@@ -218,7 +214,7 @@ namespace xrnn
         try
         {
             const std::string body_view = buf.substr(0, body);
-            Reader br{body_view, r.pos, path};
+            Reader br{body_view, r.pos, path, buf.size()};
             c.meta_json = br.bytes(br.get<std::uint64_t>("the metadata length"), "the metadata");
             const auto count = br.get<std::uint32_t>("the tensor count");
             for (std::uint32_t i = 0; i < count; ++i)

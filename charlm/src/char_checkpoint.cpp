@@ -2,6 +2,7 @@
 // load_char_model.
 #include "xrnn/charlm/char_checkpoint.hpp"
 
+#include "xrnn/charlm/char_memory.hpp"
 #include "xrnn/charlm/char_train.hpp"
 #include "xrnn/check.hpp"
 #include "xrnn/checkpoint.hpp"
@@ -82,6 +83,11 @@ namespace xrnn
             {
                 throw CheckpointError("xrnn: checkpoint '" + path + "' has unreadable metadata: " + e.what());
             }
+            catch (const std::invalid_argument& e) // a config value out of its range (check_train_config)
+            {
+                const std::string what = e.what();
+                throw CheckpointError("xrnn: checkpoint '" + path + "': " + (what.rfind("xrnn: ", 0) == 0 ? what.substr(6) : what));
+            }
             return p;
         }
     }
@@ -153,6 +159,10 @@ namespace xrnn
             get_rng_state(p.ckpt, m, kRnnDropout, "rng_rnn_dropout", t->model_->rnn().dropout_rng());
             get_rng_state(p.ckpt, m, kHeadDropout, "rng_head_dropout", t->model_->dropout_rng());
             const auto shape = m.at("state_shape").get<std::vector<std::size_t>>();
+            const std::vector<std::size_t> expected{c.num_layers, c.batch_size, c.hidden_size};
+            if (!shape.empty() && shape != expected)
+                throw CheckpointError("xrnn: checkpoint '" + path + "' has a carried state of shape "
+                                      + detail::shape_str(shape) + "; its config needs " + detail::shape_str(expected));
             if (shape.size() == 3)
             {
                 RecurrentState<float> s;
@@ -193,6 +203,7 @@ namespace xrnn
         {
             throw CheckpointError("xrnn: checkpoint '" + path + "' has unreadable metadata: " + e.what());
         }
+        check_char_memory(p.config, p.vocab.size(), 0, false); // a forged size fails here, not in new
         m.model = std::make_unique<CharModel<float>>(model_config(p.config, p.vocab.size()), init_config(p.config));
         // the weights validation measured: the average when the run kept one
         const bool averaged = !raw && p.ckpt.has(kAverage);

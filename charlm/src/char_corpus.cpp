@@ -2,6 +2,7 @@
 #include "xrnn/charlm/char_corpus.hpp"
 
 #include "xrnn/check.hpp"
+#include "xrnn/input_file.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -72,14 +73,12 @@ namespace xrnn
 
     std::string read_file(const std::string& path)
     {
-        std::ifstream in(path, std::ios::binary);
-        if (!in)
-            throw std::runtime_error("xrnn: cannot open '" + path + "': " + std::strerror(errno));
-        std::ostringstream ss;
-        ss << in.rdbuf();
-        if (in.bad())
-            throw std::runtime_error("xrnn: error reading '" + path + "'");
-        return ss.str();
+        std::string text;
+        // regular files only: a FIFO would block, /dev/zero never ends, a folder is not "empty"
+        const std::string problem = read_input_file(path, text);
+        if (!problem.empty())
+            throw std::runtime_error("xrnn: '" + path + "' " + problem);
+        return text;
     }
 
     CharCorpus load_corpus(const std::string& path, double val_fraction, const std::string& vocab)

@@ -2,9 +2,12 @@
 #include "xrnn/charlm/char_train.hpp"
 
 #include "xrnn/blas.hpp"
+#include "xrnn/charlm/char_memory.hpp"
 #include "xrnn/charlm/train_report.hpp"
 #include "xrnn/check.hpp"
 #include "xrnn/checkpoint.hpp" // fnv1a
+#include "xrnn/input_file.hpp" // format_bytes
+#include "xrnn/run_folder.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -33,6 +36,8 @@ namespace xrnn
         XRNN_CHECK(!text.empty(), "'" + config.data + "' is empty: there is nothing to train on");
         data_hash_ = fnv1a(text);
         corpus_ = load_corpus(config.data, 0.1, config.vocab);
+        // refuse what the machine cannot hold before allocating any of it
+        check_char_memory(config, corpus_.vocab.size(), corpus_.file_bytes, true);
         XRNN_CHECK(corpus_.val.size() >= 2, "'" + config.data + "' is too short: its last 10% (validation) holds "
                                                 + std::to_string(corpus_.val.size()) + " bytes; need at least 2");
         batcher_ = std::make_unique<StreamBatcher>(corpus_.train, config.batch_size, config.seq_len);
@@ -147,25 +152,48 @@ namespace xrnn
         return v;
     }
 
+    std::uint64_t CharTrainer::checkpoint_bytes() const
+    {
+        // parameters, optimizer moments, weight average, carried state, metadata (save())
+        const std::size_t n = model_->num_parameters();
+        const std::size_t state = 2 * config_.num_layers * config_.batch_size * config_.hidden_size;
+        return 4 * (n * (1 + 2 + (ema_ ? 1 : 0)) + state) + (64 << 10);
+    }
+
     int CharTrainer::run(std::ostream& progress, const std::atomic<bool>& stop, const FieldNames& names)
     {
         using clock = std::chrono::steady_clock;
-        std::error_code ec;
-        fs::create_directories(config_.out, ec);
-        const std::string last_path = (fs::path(config_.out) / "last.ckpt").string();
-        const std::string best_path = (fs::path(config_.out) / "best.ckpt").string();
-        const std::string log_path = (fs::path(config_.out) / "metrics.jsonl").string();
-        {
-            // fail now, not after minutes of training, if the folder cannot take a checkpoint
-            const std::string probe = (fs::path(config_.out) / ".write-test").string();
-            std::ofstream t(probe);
-            if (!t)
-                detail::fail("cannot write to output folder '" + config_.out + "'"
-                             + (ec ? ": " + ec.message() : std::string()) + "; choose another folder for out");
-            t.close();
-            fs::remove(probe, ec);
-        }
-        std::ofstream log(log_path, std::ios::app);
+        // one run per folder (a second is refused naming the first's PID); temp files of killed
+        // saves go; no room for the checkpoints is said now, not at the first evaluation
+        RunFolder folder(config_.out, "xrnn-charlm train", "out");
+        const std::string last_path = folder.file("last.ckpt");
+        const std::string best_path = folder.file("best.ckpt");
+        folder.check_room(checkpoint_bytes());
+        if (folder.removed_temps() > 0)
+            progress << "removed " << folder.removed_temps() << " unfinished checkpoint temp file"
+                     << (folder.removed_temps() == 1 ? "" : "s") << " (" << format_bytes(folder.removed_temp_bytes())
+                     << ") left by a killed run\n";
+        // a save that fails (a full disk) ends the run saying what is still in place
+        std::uint64_t landed_step = 0;
+        bool landed = false;
+        auto save_or_say = [&](const std::string& path) {
+            try
+            {
+                save(path);
+            }
+            catch (const std::exception& e)
+            {
+                throw CheckpointError(std::string(e.what())
+                                      + (landed ? "; '" + last_path + "' from step " + std::to_string(landed_step) + " is intact"
+                                         : fs::exists(last_path) ? "; the earlier '" + last_path + "' is intact"
+                                                                 : std::string()));
+            }
+            if (path == last_path)
+            {
+                landed = true;
+                landed_step = step_;
+            }
+        };
         const std::size_t tokens_per_step = config_.batch_size * config_.seq_len;
         progress << run_header(config_, model_->num_parameters(), corpus_.vocab.size(), corpus_.train.size(),
                                corpus_.val.size(), step_);
@@ -202,10 +230,12 @@ namespace xrnn
             rec.clip_fraction = clips_.clip_fraction_recent();
             rec.lr = opt_->current_lr();
             rec.epoch = epoch_;
-            log << metrics_record(rec) << "\n" << std::flush;
-            save(last_path);
+            // best first, then last (the resume point), then the metrics line: a kill between them
+            // leaves no line for an evaluation whose checkpoint did not land
             if (best)
-                save(best_path);
+                save_or_say(best_path);
+            save_or_say(last_path);
+            folder.append_metrics(metrics_record(rec));
             progress << eval_line(rec, best, final) << std::flush;
             loss_sum = norm_sum = 0;
             loss_n = 0;
@@ -216,7 +246,7 @@ namespace xrnn
             if (stop.load())
             {
                 elapsed_ = now_elapsed();
-                save(last_path);
+                save_or_say(last_path);
                 progress << interrupted_line(step_, last_path, names);
                 return 130;
             }
@@ -233,7 +263,7 @@ namespace xrnn
             ++loss_n;
             if (r.monitor)
             {
-                log << monitor_record(*r.monitor) << "\n" << std::flush;
+                folder.append_metrics(monitor_record(*r.monitor));
                 // a warning line when the diagnosis turns unhealthy or changes; the log has them all
                 if (r.monitor->diagnosis != FlowDiagnosis::healthy && r.monitor->diagnosis != last_diagnosis)
                     progress << monitor_warning(step_, *r.monitor);

@@ -4,6 +4,7 @@
 #include "xrnn/clip.hpp"
 #include "xrnn/monitor_json.hpp"
 #include "xrnn/grad_monitor.hpp"
+#include "xrnn/gradflow/memory.hpp"
 #include "xrnn/gradflow/report_writer.hpp"
 #include "xrnn/gradflow/task_net.hpp"
 #include "xrnn/gradflow/tasks.hpp"
@@ -16,6 +17,7 @@ namespace xrnn::gradflow
     void probe(const Options& o, const std::atomic<bool>& stop)
     {
         const auto configs = expand(o);
+        check_sweep_memory(o, false); // before any run allocates
         ReportFiles files(o.out, "probe", std::string(csv_config_header) + ",t,lag,log10_dh,log10_dc",
                           std::string(csv_config_header)
                               + ",sigma_max,gamma,sigma_gamma_measured,forget_mean,log10_decay,per_step_rate,"

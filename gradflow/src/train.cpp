@@ -1,6 +1,7 @@
 // gradflow/src/train.cpp -- the training sweep (train.hpp).
 #include "xrnn/gradflow/train.hpp"
 
+#include "xrnn/gradflow/memory.hpp"
 #include "xrnn/clip.hpp"
 #include "xrnn/monitor_json.hpp"
 #include "xrnn/grad_monitor.hpp"
@@ -46,6 +47,7 @@ namespace xrnn::gradflow
     void train(const Options& o, const std::atomic<bool>& stop)
     {
         const auto configs = expand(o);
+        check_sweep_memory(o, true); // before any run allocates
         ReportFiles files(o.out, "train", std::string(csv_config_header)
                                               + ",step,seconds,train_loss,test_loss,test_solved,global_norm,clip_fraction,"
                                                 "diagnosis,step_gain_mean,log10_decay",

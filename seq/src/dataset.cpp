@@ -1,6 +1,7 @@
 // dataset.cpp -- list-file and .npz loading, validation split, standardization.
 #include "xrnn/seq/dataset.hpp"
 
+#include "xrnn/input_file.hpp"
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -108,6 +109,8 @@ namespace xrnn::seq
 
     Dataset load_list(const std::string& path, Task task, const ClassTable* classes)
     {
+        if (const std::string problem = input_file_problem(path); !problem.empty())
+            throw DataError(path + ": the list file " + problem);
         std::ifstream in(path);
         if (!in)
             throw DataError(path + ": cannot open list file (missing or unreadable)");

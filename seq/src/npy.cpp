@@ -1,6 +1,7 @@
 // npy.cpp -- a hand-written parser of the fixed-format python-dict .npy header.
 #include "xrnn/seq/npy.hpp"
 
+#include "xrnn/input_file.hpp"
 #include <cctype>
 #include <cstring>
 #include <filesystem>
@@ -50,16 +51,12 @@ namespace xrnn::seq
 
         std::string read_all(const std::string& path)
         {
-            std::error_code ec;
-            // a FIFO would block the read forever, a directory reads as garbage: say so instead
-            if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
-                throw DataError(path + ": not a regular file (a directory, FIFO or device); expected a .npy file");
-            std::ifstream in(path, std::ios::binary);
-            if (!in)
-                throw DataError(path + ": cannot open file (missing or unreadable)");
-            std::ostringstream ss;
-            ss << in.rdbuf();
-            return ss.str();
+            std::string bytes;
+            // regular files only: a FIFO would block the read forever, /dev/zero never ends
+            const std::string problem = read_input_file(path, bytes);
+            if (!problem.empty())
+                throw DataError(path + " " + problem + (problem.rfind("is ", 0) == 0 ? "; expected a .npy file" : ""));
+            return bytes;
         }
 
         void write_file(const std::string& path, const std::string& descr, const std::string& shape,

@@ -1,6 +1,9 @@
 // seq/src/seq_train.cpp -- see seq_train.hpp.
 #include "xrnn/seq/seq_train.hpp"
 
+#include "xrnn/run_folder.hpp"
+#include "xrnn/seq/seq_memory.hpp"
+#include "xrnn/input_file.hpp"
 #include "xrnn/blas.hpp"
 #include "xrnn/check.hpp"
 #include "xrnn/ctc.hpp"
@@ -154,6 +157,61 @@ namespace xrnn::seq
         return m;
     }
 
+    namespace
+    {
+        struct Field
+        {
+            ValueRange range;
+            const char* pointer; // in config_json's object
+            double (*get)(const SeqTrainConfig&);
+            // config_from_json checks it too: not the fields the CLI once took unchecked (a run
+            // started with --seed -1 has seed 2^64 - 1 and still resumes), none of which sizes
+            // an allocation
+            bool on_load = true;
+            bool optional = false; // written only when set, or absent from older checkpoints
+        };
+        const Field kFields[] = {
+            {{"val_fraction", 0, 0.9, false, true}, "/val_fraction", [](const SeqTrainConfig& c) { return c.val_fraction; }, false},
+            {limits::hidden_size, "/hidden_size", [](const SeqTrainConfig& c) { return double(c.hidden_size); }},
+            {limits::num_layers, "/num_layers", [](const SeqTrainConfig& c) { return double(c.num_layers); }},
+            {{"input_size", 0, 65536, true}, "/input_size", [](const SeqTrainConfig& c) { return double(c.input_size); }},
+            {{"vocab", 0, 16777216, true}, "/vocab", [](const SeqTrainConfig& c) { return double(c.vocab); }},
+            {limits::dropout, "/dropout", [](const SeqTrainConfig& c) { return c.dropout; }},
+            {optimizer_range::lr, "/lr", [](const SeqTrainConfig& c) { return c.optimizer.lr; }},
+            {optimizer_range::weight_decay, "/weight_decay", [](const SeqTrainConfig& c) { return c.optimizer.weight_decay; }, true, true},
+            {optimizer_range::lr_decay, "/lr_schedule/decay", [](const SeqTrainConfig& c) { return c.optimizer.lr_decay; }, true, true},
+            {optimizer_range::lr_decay_every, "/lr_schedule/every", [](const SeqTrainConfig& c) { return double(c.optimizer.lr_decay_every); }, true, true},
+            {optimizer_range::lr_decay_start, "/lr_schedule/start", [](const SeqTrainConfig& c) { return double(c.optimizer.lr_decay_start); }, true, true},
+            {optimizer_range::lr_decay_steps, "/lr_schedule/steps", [](const SeqTrainConfig& c) { return double(c.optimizer.lr_decay_steps); }, true, true},
+            {optimizer_range::lr_min, "/lr_schedule/min", [](const SeqTrainConfig& c) { return c.optimizer.lr_min; }, true, true},
+            {limits::clip_norm, "/clip_norm", [](const SeqTrainConfig& c) { return c.clip_norm; }},
+            {{"epochs", 0, 1e9, true}, "/epochs", [](const SeqTrainConfig& c) { return double(c.epochs); }},
+            {limits::time_budget, "/time_budget", [](const SeqTrainConfig& c) { return c.time_budget; }, false},
+            {limits::batch_size, "/batch_size", [](const SeqTrainConfig& c) { return double(c.batch_size); }},
+            {limits::seed, "/seed", [](const SeqTrainConfig& c) { return double(c.seed); }, false},
+            {limits::threads, "/threads", [](const SeqTrainConfig& c) { return double(c.threads); }},
+            {limits::monitor_every, "/monitor_every", [](const SeqTrainConfig& c) { return double(c.monitor_every); }, false},
+            {{"feature_noise", 0, 10}, "/augment/feature_noise", [](const SeqTrainConfig& c) { return c.feature_noise; }, true, true},
+            {{"time_masks", 0, 100, true}, "/augment/time_masks", [](const SeqTrainConfig& c) { return double(c.time_masks); }, true, true},
+            {{"time_mask_width", 0, 10000, true}, "/augment/time_mask_width", [](const SeqTrainConfig& c) { return double(c.time_mask_width); }, true, true},
+            {limits::max_memory, nullptr, [](const SeqTrainConfig& c) { return double(c.max_memory); }, false}, // not kept
+        };
+    }
+
+    const ValueRange& train_config_range(std::string_view field)
+    {
+        for (const Field& f : kFields)
+            if (field == f.range.name)
+                return f.range;
+        throw std::logic_error("xrnn: SeqTrainConfig has no range for '" + std::string(field) + "'");
+    }
+
+    void check_train_config(const SeqTrainConfig& c)
+    {
+        for (const Field& f : kFields)
+            check_range(f.range, f.get(c));
+    }
+
     std::string config_json(const SeqTrainConfig& c)
     {
         json j{{"train", c.train}, {"val", c.val}, {"val_fraction", c.val_fraction}, {"task", task_name(c.task)},
@@ -183,6 +241,9 @@ namespace xrnn::seq
     SeqTrainConfig config_from_json(const std::string& text)
     {
         const json j = json::parse(text);
+        for (const Field& f : kFields) // as written: "hidden_size -1", not the 2^64 - 1 get_to makes of it
+            if (f.on_load && f.pointer)
+                check_json_range(j, f.pointer, f.range, f.optional);
         SeqTrainConfig c;
         j.at("train").get_to(c.train);
         j.at("val").get_to(c.val);
@@ -324,6 +385,8 @@ namespace xrnn::seq
         }
         else
         {
+            if (const std::string problem = input_file_problem(path); !problem.empty())
+                throw DataError(path + ": the list file " + problem);
             std::ifstream in(path);
             if (!in)
                 throw DataError(path + ": cannot open list file (missing or unreadable)");
@@ -415,6 +478,7 @@ namespace xrnn::seq
                                   + "'); xrnn-charlm checkpoints are read by xrnn-charlm");
         SavedModel s;
         const SeqModelConfig cfg = model_config_from_json(meta.at("model").dump());
+        check_seq_memory(cfg, 0, 0, OptimizerKind::adam, 0); // a forged size fails here, not in new
         s.model = std::make_unique<SeqModel<float>>(cfg, InitConfig{0});
         get_params(c, "model.", s.model->own_params());
         get_params(c, "rnn.", s.model->rnn().params());
@@ -686,10 +750,21 @@ namespace xrnn::seq
             standardizer_.apply(train_);
             standardizer_.apply(val_);
         }
+        check_memory(); // before any of the model is allocated
         model_ = std::make_unique<SeqModel<float>>(model_config(config, train_), InitConfig{config.seed});
         model_->rnn().dropout_rng().reseed(config.seed ^ 0xD0D0D0D0ull);
         opt_ = std::make_unique<Optimizer<float>>(config_.optimizer);
         batcher_ = std::make_unique<Batcher>(train_, config.batch_size, config.seed);
+    }
+
+    void SeqTrainer::check_memory() const
+    {
+        std::size_t longest = 0;
+        for (const Dataset* d : {&train_, &val_})
+            for (const auto& s : d->items)
+                longest = std::max(longest, s.steps);
+        check_seq_memory(model_config(config_, train_), config_.batch_size, longest, config_.optimizer.kind,
+                         config_.max_memory);
     }
 
     void SeqTrainer::augment()
@@ -734,7 +809,8 @@ namespace xrnn::seq
         save_checkpoint(path, c);
     }
 
-    std::unique_ptr<SeqTrainer> SeqTrainer::resume(const std::string& path, std::size_t epochs, double time_budget)
+    std::unique_ptr<SeqTrainer> SeqTrainer::resume(const std::string& path, std::size_t epochs, double time_budget,
+                                                   std::uint64_t max_memory)
     {
         const Checkpoint c = load_checkpoint(path);
         const json meta = json::parse(c.meta_json);
@@ -746,6 +822,7 @@ namespace xrnn::seq
             t->config_.epochs = epochs;
         if (time_budget > 0)
             t->config_.time_budget = time_budget;
+        t->config_.max_memory = max_memory;
         blas::set_threads(t->config_.threads);
         t->setup_data();
         if (std::to_string(t->data_hash_) != meta.at("data_hash").get<std::string>())
@@ -758,6 +835,7 @@ namespace xrnn::seq
             t->standardizer_.apply(t->train_);
             t->standardizer_.apply(t->val_);
         }
+        t->check_memory();
         t->model_ = std::make_unique<SeqModel<float>>(model_config(t->config_, t->train_), InitConfig{t->config_.seed});
         get_params(c, "model.", t->model_->own_params());
         get_params(c, "rnn.", t->model_->rnn().params());
@@ -810,20 +888,38 @@ namespace xrnn::seq
     int SeqTrainer::run(std::ostream& progress, const std::atomic<bool>& stop)
     {
         using clock = std::chrono::steady_clock;
-        std::error_code ec;
-        fs::create_directories(config_.out, ec);
-        const std::string last_path = (fs::path(config_.out) / "last.ckpt").string();
-        const std::string best_path = (fs::path(config_.out) / "best.ckpt").string();
-        {
-            const std::string probe = (fs::path(config_.out) / ".write-test").string();
-            std::ofstream t(probe);
-            if (!t)
-                detail::fail("cannot write to output folder '" + config_.out + "'"
-                             + (ec ? ": " + ec.message() : std::string()) + "; choose another folder with --out");
-            t.close();
-            fs::remove(probe, ec);
-        }
-        std::ofstream log((fs::path(config_.out) / "metrics.jsonl").string(), std::ios::app);
+        // one run per folder (a second is refused naming the first's PID); temp files of killed
+        // saves go; no room for the checkpoints is said now, not at the first evaluation
+        RunFolder folder(config_.out, program_ + " train", "--out");
+        const std::string last_path = folder.file("last.ckpt");
+        const std::string best_path = folder.file("best.ckpt");
+        // parameters, two optimizer moments, the standardizer, metadata (save())
+        folder.check_room(4 * (3 * model_->num_parameters() + 2 * train_.features) + (64 << 10));
+        if (folder.removed_temps() > 0)
+            progress << "removed " << folder.removed_temps() << " unfinished checkpoint temp file"
+                     << (folder.removed_temps() == 1 ? "" : "s") << " (" << format_bytes(folder.removed_temp_bytes())
+                     << ") left by a killed run\n";
+        // a save that fails (a full disk) ends the run saying what is still in place
+        std::uint64_t landed_step = 0;
+        bool landed = false;
+        auto save_or_say = [&](const std::string& path) {
+            try
+            {
+                save(path);
+            }
+            catch (const std::exception& e)
+            {
+                throw CheckpointError(std::string(e.what())
+                                      + (landed ? "; '" + last_path + "' from step " + std::to_string(landed_step) + " is intact"
+                                         : fs::exists(last_path) ? "; the earlier '" + last_path + "' is intact"
+                                                                 : std::string()));
+            }
+            if (path == last_path)
+            {
+                landed = true;
+                landed_step = step_;
+            }
+        };
         const std::size_t per_epoch = batcher_->batches_per_epoch();
         const SeqModelConfig& mc = model_->config();
         progress << program_ << ": " << task_name(config_.task) << ", " << cell_name(mc.rnn.cell) << " "
@@ -867,10 +963,12 @@ namespace xrnn::seq
                 rec["val_token_error_rate"] = v.error_rate;
             if (v.accuracy >= 0)
                 rec[config_.task == Task::ctc ? "val_sequence_accuracy" : "val_accuracy"] = v.accuracy;
-            log << rec.dump() << "\n" << std::flush;
-            save(last_path);
+            // best first, then last (the resume point), then the metrics line: a kill between them
+            // leaves no line for an evaluation whose checkpoint did not land
             if (best)
-                save(best_path);
+                save_or_say(best_path);
+            save_or_say(last_path);
+            folder.append_metrics(rec.dump());
             val_text = "val " + fmt(v.loss, 4)
                        + (v.error_rate >= 0 ? " ter " + fmt(100 * v.error_rate, 1) + "% seq acc " + fmt(100 * v.accuracy, 1) + "%"
                           : v.accuracy >= 0 ? " acc " + fmt(100 * v.accuracy, 1) + "%"
@@ -889,7 +987,7 @@ namespace xrnn::seq
             if (stop.load())
             {
                 elapsed_ = now_elapsed();
-                save(last_path);
+                save_or_say(last_path);
                 progress << kReplaceLine << "interrupted at step " << step_ << "; saved " << last_path
                          << "; continue with: " << program_ << " train --resume " << last_path << "\n";
                 return 130;
@@ -910,7 +1008,7 @@ namespace xrnn::seq
             seqs += last_batch_;
             if (report.step != 0)
             {
-                log << "{\"type\":\"monitor\"," << monitor_json(report).substr(1) << "\n" << std::flush;
+                folder.append_metrics("{\"type\":\"monitor\"," + monitor_json(report).substr(1));
                 if (report.diagnosis != FlowDiagnosis::healthy && report.diagnosis != last_diagnosis)
                     progress << kReplaceLine << "step " << step_ << ": gradient flow " << diagnosis_name(report.diagnosis)
                              << " (see metrics.jsonl)\n";

@@ -207,12 +207,19 @@ TEST_CASE("bad input: clear errors")
 {
     auto c = small("bad");
     c.data = tmp("does_not_exist.txt");
-    CHECK_THROWS_WITH_AS(xrnn::CharTrainer{c}, doctest::Contains("cannot open"), std::runtime_error);
+    CHECK_THROWS_WITH_AS(xrnn::CharTrainer{c}, doctest::Contains("does_not_exist.txt' does not exist"), std::runtime_error);
+    c.data = XRNN_TEST_TMP; // a folder is not "empty"
+    CHECK_THROWS_WITH_AS(xrnn::CharTrainer{c}, doctest::Contains("is a directory, not a file"), std::runtime_error);
     c.data = tmp("empty_input.txt");
     std::ofstream(c.data).close();
     CHECK_THROWS_WITH_AS(xrnn::CharTrainer{c}, doctest::Contains("is empty"), std::invalid_argument);
     c.data = text_file(100); // 90 train chars < 8 * 16 + 1
     CHECK_THROWS_WITH_AS(xrnn::CharTrainer{c}, doctest::Contains("too few for one batch"), std::invalid_argument);
+    c = small("bad");
+    c.hidden_size = 30000; // 67 GiB of weights and moments: refused before any is allocated
+    c.max_memory = std::uint64_t{1} << 30;
+    CHECK_THROWS_WITH_AS(xrnn::CharTrainer{c}, doctest::Contains("x30000 LSTM char-LM training at batch 8 x 16 steps needs about"),
+                         std::invalid_argument);
     c = small("bad");
     c.activation = "tanhh";
     CHECK_THROWS_WITH_AS(xrnn::CharTrainer{c}, doctest::Contains("valid names"), std::invalid_argument);
@@ -222,7 +229,7 @@ TEST_CASE("bad input: clear errors")
     xrnn::CharTrainer t(c);
     std::ostringstream progress;
     std::atomic<bool> stop{false};
-    CHECK_THROWS_WITH_AS(t.run(progress, stop), doctest::Contains("cannot write to output folder"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(t.run(progress, stop), doctest::Contains("cannot create output folder '/proc/xrnn-cannot-write-here'"), std::invalid_argument);
     // resuming on different data
     auto good = small("bad2");
     xrnn::CharTrainer g(good);

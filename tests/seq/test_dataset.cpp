@@ -162,7 +162,7 @@ TEST_SUITE("seq dataset")
         };
         CHECK(has(err("ok.npy b"), "list.txt:3: no label"));
         CHECK(has(err("missing.npy\ta"), "list.txt:3: "));
-        CHECK(has(err("missing.npy\ta"), "missing.npy: cannot open"));
+        CHECK(has(err("missing.npy\ta"), "missing.npy does not exist"));
         CHECK(has(err("junk.npy\ta"), "list.txt:3: "));
         CHECK(has(err("junk.npy\ta"), "junk.npy: not a .npy file"));
         CHECK(has(err("int.npy\ta"), "int.npy: '<i4': features must be float32 or float64"));
@@ -175,7 +175,7 @@ TEST_SUITE("seq dataset")
         CHECK(has(err("wide.npy\ta"), "list.txt:1 has 2"));
         CHECK(has(err("ok.npy\tx1", Task::regress, "1.0"), "list.txt:3: bad regression target 'x1'"));
         CHECK(has(err("ok.npy\ttags2.npy", Task::tag, "tags3.npy"), "list.txt:3: tag length 2 differs from the feature length 3"));
-        CHECK(has(error_of([&] { load_list(d + "/nope.txt", Task::classify); }), "nope.txt: cannot open"));
+        CHECK(has(error_of([&] { load_list(d + "/nope.txt", Task::classify); }), "nope.txt: the list file does not exist"));
     }
 
     TEST_CASE("seq: npz fixture made by np.savez_compressed")

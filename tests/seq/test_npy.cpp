@@ -51,7 +51,7 @@ TEST_SUITE("seq npy")
         const std::string f4(24, '\0');
         auto err = [&](const std::string& name) { return error_of([&] { read_npy_features(d + "/" + name); }); };
 
-        CHECK(err("missing.npy").find("missing.npy: cannot open") != std::string::npos);
+        CHECK(err("missing.npy").find("missing.npy does not exist") != std::string::npos);
 
         seqtest::write_text(d + "/text.npy", "hello, not numpy at all");
         CHECK(err("text.npy").find("text.npy: not a .npy file (bad magic") != std::string::npos);
@@ -94,7 +94,7 @@ TEST_CASE("seq: non-finite features, directories and FIFOs are DataErrors, not h
     CHECK(seqtest::error_of([&] { xrnn::seq::read_npy_features(dir + "/nan.npy"); }).find("non-finite value nan at step 1, feature 1")
           != std::string::npos);
     std::filesystem::create_directories(dir + "/d.npy");
-    CHECK(seqtest::error_of([&] { xrnn::seq::read_npy_features(dir + "/d.npy"); }).find("not a regular file") != std::string::npos);
+    CHECK(seqtest::error_of([&] { xrnn::seq::read_npy_features(dir + "/d.npy"); }).find("is a directory, not a file") != std::string::npos);
     REQUIRE(::mkfifo((dir + "/f.npy").c_str(), 0600) == 0);
-    CHECK(seqtest::error_of([&] { xrnn::seq::read_npy_features(dir + "/f.npy"); }).find("not a regular file") != std::string::npos);
+    CHECK(seqtest::error_of([&] { xrnn::seq::read_npy_features(dir + "/f.npy"); }).find("is a FIFO (named pipe), not a regular file") != std::string::npos);
 }

@@ -64,6 +64,7 @@ namespace xrnn
 
     private:
         std::string meta_json() const;
+        std::uint64_t checkpoint_bytes() const; // about what save() writes
 
         TrainConfig config_;
         CharCorpus corpus_;

@@ -14,11 +14,13 @@
 #include "xrnn/seq/batcher.hpp"
 #include "xrnn/seq/dataset.hpp"
 #include "xrnn/seq/seq_model.hpp"
+#include "xrnn/value_range.hpp"
 
 #include <atomic>
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xrnn::seq
@@ -68,7 +70,14 @@ namespace xrnn::seq
 
     SeqModelConfig model_config(const SeqTrainConfig& c, const Dataset& train);
     std::string config_json(const SeqTrainConfig& c);
-    SeqTrainConfig config_from_json(const std::string& json);
+    SeqTrainConfig config_from_json(const std::string& json); // checks the values as check_train_config
+
+    // The valid values of SeqTrainConfig's numbers (value_range.hpp), by field name: the tools
+    // check their flags against them. Throws std::logic_error for a field that has none.
+    const ValueRange& train_config_range(std::string_view field);
+    // Throws std::invalid_argument naming the first number that is not finite or is out of its
+    // range ("hidden_size must be a whole number from 1 to 65536, got 0").
+    void check_train_config(const SeqTrainConfig& c);
 
     // Loads a list file or an .npz (by its extension). classes: as load_list.
     Dataset load_data(const std::string& path, Task task, const ClassTable* classes = nullptr);
@@ -118,7 +127,9 @@ namespace xrnn::seq
         explicit SeqTrainer(const SeqTrainConfig& config);
         // Continues the run a last.ckpt / best.ckpt was saved from, with the same data files.
         // epochs and time_budget may be raised for the rest of the run (0: keep).
-        static std::unique_ptr<SeqTrainer> resume(const std::string& checkpoint, std::size_t epochs, double time_budget);
+        // max_memory: as SeqTrainConfig::max_memory (not kept in checkpoints).
+        static std::unique_ptr<SeqTrainer> resume(const std::string& checkpoint, std::size_t epochs, double time_budget,
+                                                  std::uint64_t max_memory = 0);
 
         const SeqTrainConfig& config() const { return config_; }
         SeqModel<float>& model() { return *model_; }
@@ -139,6 +150,7 @@ namespace xrnn::seq
         int run(std::ostream& progress, const std::atomic<bool>& stop);
 
     private:
+        void check_memory() const; // seq_memory.hpp, before the model is built
         SeqTrainer() = default;
         void setup_data();
         void augment(); // x_ in place, see feature_noise / time_masks
