@@ -157,7 +157,7 @@ namespace xrnn
         // parameters, optimizer moments, weight average, carried state, metadata (save())
         const std::size_t n = model_->num_parameters();
         const std::size_t state = 2 * config_.num_layers * config_.batch_size * config_.hidden_size;
-        return 4 * (n * (1 + 2 + (ema_ ? 1 : 0)) + state) + (64 << 10);
+        return 4 * (n * (1 + 2 + (ema_ ? 1 : 0)) + state) + (16 << 10);
     }
 
     int CharTrainer::run(std::ostream& progress, const std::atomic<bool>& stop, const FieldNames& names)

@@ -106,7 +106,7 @@ ok "a second run into a busy folder is refused naming PID $pid; the folder is fr
 
 # ---- a full disk: at start (refused before training) and mid-run (stops naming what is intact)
 mkdir -p disk
-if mount -t tmpfs -o size=256k tmpfs disk 2>/dev/null; then
+if mount -t tmpfs -o size=1m tmpfs disk 2>/dev/null; then
   mnt=$PWD/disk
   one_line_error $C train --data small.txt --cell lstm --hidden-size 128 --embed-size 16 --steps 10 --out disk/big
   expect_in_err "free; this run needs about"
@@ -145,9 +145,10 @@ expect_in_err "is a directory, not a file"
 [ ! -e special_out ] || fail "an output folder was made for a refused input"
 $S make-data --kind temporal_order --count 60 --min-len 5 --max-len 12 --out sdata >/dev/null
 printf 'fifo\tXX\n' >fifo_list.txt
-for args in "train --train fifo" "train --train /dev/zero" "train --train fifo_list.txt" \
+for args in "train --train fifo --out seq_special" "train --train /dev/zero --out seq_special" \
+            "train --train fifo_list.txt --out seq_special" "train --train sdata/list.txt --val fifo --out seq_special" \
             "predict --model fifo --data sdata/list.txt" "eval --model /dev/zero --data sdata/list.txt"; do
-  one_line_error $S $args --out seq_special
+  one_line_error $S $args
 done
 ok "FIFO, /dev/zero and a folder as --data, --checkpoint, --resume, list and .npy: one-line errors, no hang"
 
@@ -159,7 +160,9 @@ one_line_error $S train --train sdata/list.txt --epochs 1 --out sbusy
 expect_in_err "is in use by another run (PID $pid"
 kill -HUP $pid; rc=0; wait $pid || rc=$?
 [ $rc -eq 130 ] || fail "xrnn-seq SIGHUP: exit $rc"
-$S train --resume sbusy/last.ckpt --epochs 2 2>/dev/null >/dev/null || true
+$S eval --model sbusy/last.ckpt --data sdata/list.txt >/dev/null || fail "xrnn-seq: the checkpoint saved on SIGHUP does not load"
+one_line_error $S eval --model sbusy/last.ckpt --data fifo
+expect_in_err "FIFO"
 ok "xrnn-seq: a busy folder refused naming PID $pid; SIGHUP saved and exited 130"
 
 # ---- memory: estimated and refused before allocating
