@@ -21,7 +21,8 @@ namespace xrnn::gradflow
         ReportFiles files(o.out, "probe", std::string(csv_config_header) + ",t,lag,log10_dh,log10_dc",
                           std::string(csv_config_header)
                               + ",sigma_max,gamma,sigma_gamma_measured,forget_mean,log10_decay,per_step_rate,"
-                                "step_gain_mean,horizon,horizon_extrapolated,diagnosis,flags");
+                                "step_gain_mean,horizon,horizon_extrapolated,diagnosis,flags",
+                          "xrnn-gradflow probe");
         xrnn::MonitorThresholds th;
         th.epsilon = o.epsilon;
         std::printf("%-44s %5s %9s %11s %10s %8s  %s\n", "config", "T", "sigma*gam", "log10 R", "rate/step",
@@ -55,12 +56,13 @@ namespace xrnn::gradflow
                           << fmt_num(top.horizon_extrapolated) << "," << xrnn::diagnosis_name(top.diagnosis) << ","
                           << flags_str(top.flags) << "\n";
             files.write_json(c, xrnn::monitor_json(rep));
+            files.flush(); // a full disk stops the sweep here, not silently at the end
             std::printf("%-44s %5zu %9.3f %11s %10s %8s  %s\n", c.name().c_str(), S, top.sigma_gamma,
                         fmt_num(top.log10_decay).c_str(), fmt_num(top.per_step_rate).c_str(),
                         top.horizon < 0 ? ">T" : std::to_string(top.horizon).c_str(),
                         (xrnn::diagnosis_name(top.diagnosis) + (top.flags.empty() ? "" : " [" + flags_str(top.flags) + "]")).c_str());
         }
-        files.csv.flush();
+        files.flush();
         std::fprintf(stderr, "wrote %s/probe.csv, probe_summary.csv, probe.jsonl\n", o.out.c_str());
     }
 }

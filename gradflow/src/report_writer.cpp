@@ -64,16 +64,25 @@ namespace xrnn::gradflow
     }
 
     ReportFiles::ReportFiles(const std::string& dir, const std::string& stem, const std::string& csv_header,
-                             const std::string& summary_header)
+                             const std::string& summary_header, const std::string& program)
+        : folder(std::make_unique<RunFolder>(dir, program, "--out"))
     {
-        std::error_code ec;
-        std::filesystem::create_directories(dir, ec);
-        XRNN_CHECK(!ec, "cannot create output folder '" + dir + "': " + ec.message() + "; choose another with --out");
         open(csv, dir + "/" + stem + ".csv");
         open(summary, dir + "/" + stem + "_summary.csv");
         open(jsonl, dir + "/" + stem + ".jsonl");
         csv << csv_header << "\n";
         summary << summary_header << "\n";
+    }
+
+    void ReportFiles::flush()
+    {
+        const std::string dir = folder->dir();
+        for (auto [f, name] : {std::pair<std::ofstream*, const char*>{&csv, ".csv"}, {&summary, "_summary.csv"}, {&jsonl, ".jsonl"}})
+        {
+            f->flush();
+            XRNN_CHECK(f->good(), "writing the " + std::string(name) + " file in '" + dir
+                                      + "' failed (is the disk full?); the rows of the runs before this one are in it");
+        }
     }
 
     void ReportFiles::write_json(const RunConfig& c, const std::string& monitor_json)

@@ -53,7 +53,8 @@ namespace xrnn::gradflow
                                                 "diagnosis,step_gain_mean,log10_decay",
                           std::string(csv_config_header)
                               + ",steps_run,seconds,baseline_loss,test_loss,test_solved,solved,steps_to_solve,clip_fraction,"
-                                "diagnosis_init,diagnosis_final,monitored,frac_vanishing,frac_exploding,exploded");
+                                "diagnosis_init,diagnosis_final,monitored,frac_vanishing,frac_exploding,exploded",
+                          "xrnn-gradflow train");
         std::printf("%-44s %5s %5s %7s %10s %8s %7s %6s  %s\n", "config", "T", "seed", "steps", "test loss",
                     "solved%", "result", "clip%", "diagnosis init -> end");
         for (std::size_t i = 0; i < configs.size() && !stop; ++i)
@@ -132,7 +133,7 @@ namespace xrnn::gradflow
                               << fmt_num(train_sum / double(train_n)) << "," << fmt_num(ev.loss) << ","
                               << fmt_num(ev.solved) << "," << fmt_num(last_norm) << "," << fmt_num(mon.clip_fraction())
                               << "," << diag_final << "," << fmt_num(last_gain) << "," << fmt_num(last_decay) << "\n";
-                    files.csv.flush();
+                    files.flush(); // a full disk stops the sweep here, not silently at the end
                     train_sum = 0;
                     train_n = 0;
                     std::fprintf(stderr, "\r\033[K[%zu/%zu] %s T=%zu seed %llu: step %zu/%zu  test loss %.4f  solved %.1f%%",
@@ -159,8 +160,7 @@ namespace xrnn::gradflow
                           << steps_to_solve << "," << fmt_num(clip_frac) << "," << diag_init << "," << diag_final
                           << "," << monitored << "," << fmt_num(fv) << "," << fmt_num(fe) << ","
                           << (exploded ? "yes" : "no") << "\n";
-            files.summary.flush();
-            files.jsonl.flush();
+            files.flush();
             std::printf("%-44s %5zu %5llu %7zu %10s %7.1f%% %7s %5.1f%%  %s -> %s\n", c.name().c_str(), c.seq_len,
                         (unsigned long long)c.seed, step, exploded ? "NaN" : fmt_num(ev.loss).c_str(),
                         exploded ? 0.0 : 100 * ev.solved, exploded ? "explode" : (solved ? "solved" : "no"),

@@ -8,7 +8,10 @@
 
 #include "xrnn/gradflow/sweep.hpp"
 
+#include "xrnn/run_folder.hpp"
+
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,11 +27,17 @@ namespace xrnn::gradflow
 
     // <dir>/<stem>.csv, <dir>/<stem>_summary.csv and <dir>/<stem>.jsonl, truncated, the two
     // CSVs with their header line; creates dir. Throws with a hint at --out when it cannot.
+    // The folder is held (run_folder.hpp) while the files are open: a second sweep into it is
+    // refused naming the first's PID instead of interleaving rows.
     struct ReportFiles
     {
+        std::unique_ptr<RunFolder> folder;
         std::ofstream csv, summary, jsonl;
         ReportFiles(const std::string& dir, const std::string& stem, const std::string& csv_header,
-                    const std::string& summary_header);
+                    const std::string& summary_header, const std::string& program);
+
+        // flushes the three files; throws naming the first that did not take its rows (a full disk)
+        void flush();
 
         // one JSONL line: the config's members, then those of the monitor's JSON object
         void write_json(const RunConfig& c, const std::string& monitor_json);
