@@ -3,12 +3,16 @@
 #include <xrnn/blas.hpp>
 #include <xrnn/cell_traits.hpp>
 #include <xrnn/charlm/commands.hpp>
+#include <xrnn/checkpoint.hpp>
 #include <xrnn/init.hpp>
 #include <xrnn/optimizer.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include "cli_checks.hpp"
+#include "resume_flags.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -19,8 +23,7 @@
 #include <iostream>
 #include <iterator>
 
-using xrnn_cli::above_zero;
-using xrnn_cli::at_least_one;
+using xrnn_cli::in;
 
 namespace
 {
@@ -33,8 +36,8 @@ namespace
     constexpr const char* kFlaggedFields[] = {
         "batch_size", "clip_norm", "clip_value", "dropout", "embed_size", "eval_every", "forget_bias",
         "hidden_size", "lr", "lr_decay", "lr_decay_every", "lr_decay_start", "lr_decay_steps", "lr_min",
-        "monitor_every", "num_layers", "out", "recurrent_activation", "resume", "seq_len", "threads",
-        "time_budget", "weight_decay", "weight_drop",
+        "max_memory", "momentum", "monitor_every", "num_layers", "out", "recurrent_activation", "resume",
+        "seq_len", "threads", "time_budget", "weight_decay", "weight_drop",
     };
 
     // Rewrites every whole-word field name of kFlaggedFields in a library error as its flag
@@ -71,6 +74,19 @@ namespace
         }
         return out;
     }
+
+    // A resumed run takes these from the command line (ResumeOverrides); every other flag must
+    // match the checkpoint's config or is refused (resume_flags.hpp).
+    const std::vector<std::string> kResumeFlags = {"--data", "--time-budget", "--steps", "--eval-every",
+                                                   "--monitor-every", "--out", "--max-memory"};
+    void refuse_changed_flags(const CLI::App& train, const xrnn::TrainConfig& given, const std::string& checkpoint)
+    {
+        // the whole file is read (and its checksum checked) twice, but before the data is
+        const auto meta = nlohmann::json::parse(xrnn::load_checkpoint(checkpoint).meta_json, nullptr, false);
+        if (meta.is_discarded() || !meta.is_object() || !meta.contains("config"))
+            return; // not a char-LM checkpoint: the resume itself says so
+        xrnn_cli::refuse_changed_flags(train, xrnn::config_to_json(given), meta.at("config"), kResumeFlags);
+    }
 }
 
 int main(int argc, char** argv)
@@ -87,37 +103,40 @@ int main(int argc, char** argv)
     train->add_option("--data", tc.data, "text file to train on (last 10% = validation)");
     train->add_option("--vocab", tc.vocab, "vocabulary: the bytes seen in the file, or all 256")->check(CLI::IsMember({"seen", "bytes"}))->capture_default_str();
     train->add_option("--cell", tc.cell, "recurrent cell")->check(CLI::IsMember(xrnn::cell_names()))->capture_default_str();
-    train->add_option("--hidden-size", tc.hidden_size, "units per layer")->check(at_least_one)->capture_default_str();
-    train->add_option("--num-layers", tc.num_layers, "stacked layers")->check(at_least_one)->capture_default_str();
-    train->add_option("--embed-size", tc.embed_size, "embedding size")->check(at_least_one)->capture_default_str();
+    // the ranges are the library's (train_config.hpp), so a flag and its field agree
+    auto range = [](const char* field) { return in(xrnn::train_config_range(field)); };
+    train->add_option("--hidden-size", tc.hidden_size, "units per layer")->check(range("hidden_size"))->capture_default_str();
+    train->add_option("--num-layers", tc.num_layers, "stacked layers")->check(range("num_layers"))->capture_default_str();
+    train->add_option("--embed-size", tc.embed_size, "embedding size")->check(range("embed_size"))->capture_default_str();
     train->add_option("--activation", tc.activation, "candidate activation (Keras `activation`)")->capture_default_str();
     train->add_option("--recurrent-activation", tc.recurrent_activation, "gate activation (Keras `recurrent_activation`)")->capture_default_str();
-    train->add_option("--dropout", tc.dropout, "dropout between layers and before the head")->check(CLI::Range(0.0, 0.99))->capture_default_str();
-    train->add_option("--weight-drop", tc.weight_drop, "DropConnect on the recurrent weights (AWD-LSTM's weight drop)")->check(CLI::Range(0.0, 0.99))->capture_default_str();
+    train->add_option("--dropout", tc.dropout, "dropout between layers and before the head")->check(range("dropout"))->capture_default_str();
+    train->add_option("--weight-drop", tc.weight_drop, "DropConnect on the recurrent weights (AWD-LSTM's weight drop)")->check(range("weight_drop"))->capture_default_str();
     train->add_option("--init", tc.init, "recurrent weight init")->check(CLI::IsMember(xrnn::recurrent_init_names()))->capture_default_str();
-    train->add_option("--forget-bias", tc.forget_bias, "LSTM forget-gate bias (0 = PyTorch init)")->capture_default_str();
-    train->add_option("--batch-size", tc.batch_size, "streams per batch")->check(at_least_one)->capture_default_str();
-    train->add_option("--seq-len", tc.seq_len, "BPTT steps per chunk")->check(at_least_one)->capture_default_str();
+    train->add_option("--forget-bias", tc.forget_bias, "LSTM forget-gate bias (0 = PyTorch init)")->check(range("forget_bias"))->capture_default_str();
+    train->add_option("--batch-size", tc.batch_size, "streams per batch")->check(range("batch_size"))->capture_default_str();
+    train->add_option("--seq-len", tc.seq_len, "BPTT steps per chunk")->check(range("seq_len"))->capture_default_str();
     train->add_option("--optimizer", optimizer, "optimizer")->check(CLI::IsMember(xrnn::optimizer_names()))->capture_default_str();
-    train->add_option("--lr", tc.optimizer.lr, "learning rate")->check(above_zero)->capture_default_str();
-    train->add_option("--lr-decay", tc.optimizer.lr_decay, "multiply lr by this every --lr-decay-every steps")->check(CLI::Range(1e-6, 1.0))->capture_default_str();
-    train->add_option("--lr-decay-every", tc.optimizer.lr_decay_every, "steps between lr decays")->check(at_least_one)->capture_default_str();
-    train->add_option("--lr-decay-start", tc.optimizer.lr_decay_start, "first step of the decay schedule")->capture_default_str();
+    train->add_option("--lr", tc.optimizer.lr, "learning rate")->check(range("lr"))->capture_default_str();
+    train->add_option("--lr-decay", tc.optimizer.lr_decay, "multiply lr by this every --lr-decay-every steps")->check(range("lr_decay"))->capture_default_str();
+    train->add_option("--lr-decay-every", tc.optimizer.lr_decay_every, "steps between lr decays")->check(range("lr_decay_every"))->capture_default_str();
+    train->add_option("--lr-decay-start", tc.optimizer.lr_decay_start, "first step of the decay schedule")->check(range("lr_decay_start"))->capture_default_str();
     train->add_option("--lr-schedule", lr_schedule, "lr schedule after --lr-decay-start: step (x --lr-decay every --lr-decay-every), cosine or linear (to --lr-min over --lr-decay-steps)")->check(CLI::IsMember(xrnn::lr_schedule_names()))->capture_default_str();
-    train->add_option("--lr-decay-steps", tc.optimizer.lr_decay_steps, "cosine/linear: steps from --lr-decay-start to --lr-min")->capture_default_str();
-    train->add_option("--lr-min", tc.optimizer.lr_min, "floor of the decayed learning rate")->check(CLI::NonNegativeNumber)->capture_default_str();
-    train->add_option("--weight-decay", tc.optimizer.weight_decay, "decoupled weight decay")->check(CLI::NonNegativeNumber)->capture_default_str();
-    train->add_option("--momentum", tc.optimizer.momentum, "SGD momentum")->check(CLI::Range(0.0, 0.999))->capture_default_str();
-    train->add_option("--clip-norm", tc.clip_norm, "clip gradients to this global norm (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();
-    train->add_option("--ema", tc.ema, "decay of a moving average of the weights used for validation, sampling and eval (e.g. 0.999; 0 = off)")->check(CLI::Range(0.0, 0.999999))->capture_default_str();
-    train->add_option("--clip-value", tc.clip_value, "clip each gradient entry to +-this (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();
-    train->add_option("--time-budget", tc.time_budget, "stop after this many seconds (0 = no limit)")->check(CLI::NonNegativeNumber);
-    train->add_option("--steps", tc.steps, "stop after this many steps (0 = no limit)");
-    train->add_option("--eval-every", tc.eval_every, "steps between validation + checkpoint")->check(at_least_one)->capture_default_str();
-    train->add_option("--monitor-every", tc.monitor_every, "steps between gradient-flow reports in metrics.jsonl (0 = off)")->capture_default_str();
-    train->add_option("--seed", tc.seed, "random seed")->capture_default_str();
-    train->add_option("--threads", tc.threads, "BLAS threads")->check(at_least_one)->capture_default_str();
-    train->add_option("--out", tc.out, "output folder: last.ckpt, best.ckpt, metrics.jsonl")->capture_default_str();
+    train->add_option("--lr-decay-steps", tc.optimizer.lr_decay_steps, "cosine/linear: steps from --lr-decay-start to --lr-min")->check(range("lr_decay_steps"))->capture_default_str();
+    train->add_option("--lr-min", tc.optimizer.lr_min, "floor of the decayed learning rate")->check(range("lr_min"))->capture_default_str();
+    train->add_option("--weight-decay", tc.optimizer.weight_decay, "decoupled weight decay")->check(range("weight_decay"))->capture_default_str();
+    train->add_option("--momentum", tc.optimizer.momentum, "SGD momentum")->check(range("momentum"))->capture_default_str();
+    train->add_option("--clip-norm", tc.clip_norm, "clip gradients to this global norm (0 = off)")->check(range("clip_norm"))->capture_default_str();
+    train->add_option("--ema", tc.ema, "decay of a moving average of the weights used for validation, sampling and eval (e.g. 0.999; 0 = off)")->check(range("ema"))->capture_default_str();
+    train->add_option("--clip-value", tc.clip_value, "clip each gradient entry to +-this (0 = off)")->check(range("clip_value"))->capture_default_str();
+    train->add_option("--time-budget", tc.time_budget, "stop after this many seconds (0 = no limit)")->check(range("time_budget"));
+    train->add_option("--steps", tc.steps, "stop after this many steps (0 = no limit)")->check(range("steps"));
+    train->add_option("--eval-every", tc.eval_every, "steps between validation + checkpoint")->check(range("eval_every"))->capture_default_str();
+    train->add_option("--monitor-every", tc.monitor_every, "steps between gradient-flow reports in metrics.jsonl (0 = off)")->check(range("monitor_every"))->capture_default_str();
+    train->add_option("--seed", tc.seed, "random seed")->check(range("seed"))->capture_default_str();
+    train->add_option("--threads", tc.threads, "BLAS threads")->check(range("threads"))->capture_default_str();
+    train->add_option("--max-memory", tc.max_memory, "refuse a run estimated to need more memory than this (512M, 8G; 0 = what the machine has available)")->transform(xrnn_cli::bytes(xrnn::train_config_range("max_memory")))->type_name("BYTES")->capture_default_str();
+    train->add_option("--out", tc.out, "output folder: last.ckpt, best.ckpt, metrics.jsonl")->check(xrnn_cli::not_empty("a folder"))->capture_default_str();
     train->add_option("--resume", resume, "continue from this checkpoint (model options come from it)");
 
     // ---- sample
@@ -125,10 +144,10 @@ int main(int argc, char** argv)
     xrnn::SampleConfig sc;
     auto* sample = app.add_subcommand("sample", "generate text from a checkpoint");
     sample->add_option("--checkpoint", ckpt, "checkpoint file")->required();
-    sample->add_option("--length", sc.length, "bytes to generate")->capture_default_str();
-    sample->add_option("--temperature", sc.temperature, "softmax temperature (0 = argmax)")->check(CLI::NonNegativeNumber)->capture_default_str();
+    sample->add_option("--length", sc.length, "bytes to generate")->check(in(xrnn::sample_range::length))->capture_default_str();
+    sample->add_option("--temperature", sc.temperature, "softmax temperature (0 = argmax)")->check(in(xrnn::sample_range::temperature))->capture_default_str();
     sample->add_option("--prime", sc.prime, "text to start from");
-    sample->add_option("--seed", sc.seed, "random seed")->capture_default_str();
+    sample->add_option("--seed", sc.seed, "random seed")->check(in(xrnn::limits::seed))->capture_default_str();
 
     // ---- eval
     std::string eval_data;
@@ -138,7 +157,8 @@ int main(int argc, char** argv)
     bool raw_weights = false;
     eval->add_flag("--raw-weights", raw_weights, "evaluate the trained weights, not their moving average (runs with --ema)");
 
-    CLI11_PARSE(app, argc, argv);
+    if (const int rc = xrnn_cli::parse(app, argc, argv, "xrnn-charlm"); rc >= 0)
+        return rc;
 
     try
     {
@@ -148,17 +168,22 @@ int main(int argc, char** argv)
             tc.optimizer.schedule = xrnn::lr_schedule_from_name(lr_schedule);
             if (resume.empty() && tc.data.empty())
                 throw std::invalid_argument("train needs --data FILE (or --resume CHECKPOINT)");
-            xrnn::ResumeOverrides overrides; // what a resumed run takes from the command line
+            if (!resume.empty())
+                refuse_changed_flags(*train, tc, resume);
+            xrnn::ResumeOverrides overrides; // what a resumed run takes from the command line (kResumeFlags)
             overrides.data = tc.data;
             overrides.time_budget = tc.time_budget;
             overrides.steps = tc.steps;
             overrides.eval_every = train->count("--eval-every") ? tc.eval_every : 0;
             overrides.monitor_every = tc.monitor_every;
             overrides.out = train->count("--out") ? tc.out : "";
+            overrides.max_memory = tc.max_memory;
             auto trainer = xrnn::start_training(tc, resume, overrides);
             std::cerr << "xrnn-charlm: " << xrnn::blas::kernel_info().summary() << "\n";
             std::signal(SIGINT, on_sigint);
             std::signal(SIGTERM, on_sigint);
+            std::signal(SIGHUP, on_sigint);   // a closed terminal or ssh session saves too
+            std::signal(SIGXFSZ, SIG_IGN);    // ulimit -f: the write fails with an error, no kill
             return trainer->run(std::cerr, g_stop, with_flags);
         }
         if (*sample)
@@ -182,7 +207,7 @@ int main(int argc, char** argv)
     }
     catch (const std::exception& e)
     {
-        std::cerr << "error: " << with_flags(e.what()) << "\n";
+        std::cerr << "xrnn-charlm: error: " << with_flags(e.what()) << "\n";
         return 2;
     }
     return 0;

@@ -22,14 +22,18 @@
 #include <iostream>
 #include <unistd.h>
 
-using xrnn_cli::above_zero;
-using xrnn_cli::at_least_one;
+using xrnn_cli::in;
 using xrnn_cli::joined;
+using xrnn_cli::seq_range;
 
 namespace
 {
     std::atomic<bool> g_stop{false};
     extern "C" void on_sigint(int) { g_stop.store(true); }
+
+    // make-data's flags: ranges only this tool has
+    constexpr xrnn::ValueRange kCount{"count", 1, 10000000, true};
+    constexpr xrnn::ValueRange kLength{"length", 2, 1000000, true};
 }
 
 int main(int argc, char** argv)
@@ -43,36 +47,36 @@ int main(int argc, char** argv)
     auto* train = app.add_subcommand("train", "train a model; checkpoints and metrics go to --out");
     train->add_option("--train", tc.train, "training data: a list file (features.npy<TAB>label per line) or an .npz");
     train->add_option("--val", tc.val, "validation data (same forms); default: hold out --val-fraction of --train");
-    train->add_option("--val-fraction", tc.val_fraction, "held-out fraction when there is no --val")->capture_default_str();
+    train->add_option("--val-fraction", tc.val_fraction, "held-out fraction when there is no --val")->check(seq_range("val_fraction"))->capture_default_str();
     train->add_option("--task", task, "classify, regress, tag or ctc (a list file: features.npy<TAB>token token ...)")->capture_default_str();
     train->add_option("--cell", tc.cell, "cell: " + joined(xrnn::cell_names()))->capture_default_str();
-    train->add_option("--hidden-size", tc.hidden_size, "hidden units per direction")->check(at_least_one)->capture_default_str();
-    train->add_option("--num-layers", tc.num_layers, "stacked layers")->check(at_least_one)->capture_default_str();
+    train->add_option("--hidden-size", tc.hidden_size, "hidden units per direction")->check(seq_range("hidden_size"))->capture_default_str();
+    train->add_option("--num-layers", tc.num_layers, "stacked layers")->check(seq_range("num_layers"))->capture_default_str();
     train->add_flag("--bidirectional", tc.bidirectional, "read each sequence in both directions");
     train->add_option("--activation", tc.activation, "candidate activation: " + joined(xrnn::activation_names()))->capture_default_str();
     train->add_option("--recurrent-activation", tc.recurrent_activation, "gate activation")->capture_default_str();
     train->add_option("--pool", tc.pool, "many-to-one summary: " + joined(xrnn::pool_names()))->capture_default_str();
     train->add_option("--input", tc.input, "input layer: none, linear, embedding")->capture_default_str();
-    train->add_option("--input-size", tc.input_size, "output size of a linear or embedding input layer");
-    train->add_option("--vocab", tc.vocab, "embedding input: token ids 0..vocab-1");
-    train->add_option("--dropout", tc.dropout, "dropout between recurrent layers")->capture_default_str();
+    train->add_option("--input-size", tc.input_size, "output size of a linear or embedding input layer")->check(seq_range("input_size"));
+    train->add_option("--vocab", tc.vocab, "embedding input: token ids 0..vocab-1")->check(seq_range("vocab"));
+    train->add_option("--dropout", tc.dropout, "dropout between recurrent layers")->check(seq_range("dropout"))->capture_default_str();
     train->add_flag("--ctc-zero-infinity", tc.ctc_zero_infinity,
                     "ctc: a sequence too short for its labels gets loss 0 (default: an error naming it)");
     train->add_flag("!--no-standardize", tc.standardize, "do not standardise the features (mean 0, std 1 on the training set)");
     train->add_option("--optimizer", optimizer, "adam, rmsprop or sgd")->capture_default_str();
-    train->add_option("--lr", tc.optimizer.lr, "learning rate")->check(above_zero)->capture_default_str();
+    train->add_option("--lr", tc.optimizer.lr, "learning rate")->check(seq_range("lr"))->capture_default_str();
     std::string lr_schedule = "step";
     train->add_option("--lr-schedule", lr_schedule, "step (constant lr) or cosine / linear decay to --lr-min over the whole run (needs --epochs)")->check(CLI::IsMember(xrnn::lr_schedule_names()))->capture_default_str();
     xrnn_cli::add_recipe_options(train, tc);
-    train->add_option("--clip-norm", tc.clip_norm, "clip the global gradient norm (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();
-    auto* epochs = train->add_option("--epochs", tc.epochs, "passes over the training data")->check(at_least_one)->capture_default_str();
-    train->add_option("--time-budget", tc.time_budget, "stop after this many seconds of training")->check(CLI::NonNegativeNumber);
-    train->add_option("--batch-size", tc.batch_size, "sequences per batch")->check(at_least_one)->capture_default_str();
-    train->add_option("--seed", tc.seed, "seed of the initialisation and the batch order")->capture_default_str();
-    train->add_option("--threads", tc.threads, "BLAS and kernel threads")->check(at_least_one)->capture_default_str();
-    train->add_option("--monitor-every", tc.monitor_every, "gradient-flow report every N steps into metrics.jsonl (0 = off)")->capture_default_str();
-    train->add_option("--out", tc.out, "output folder")->capture_default_str();
-    train->add_option("--resume", resume, "continue the run this checkpoint was saved from (options come from it; --epochs and --time-budget may extend it)");
+    train->add_option("--clip-norm", tc.clip_norm, "clip the global gradient norm (0 = off)")->check(seq_range("clip_norm"))->capture_default_str();
+    auto* epochs = train->add_option("--epochs", tc.epochs, "passes over the training data")->check(seq_range("epochs"))->capture_default_str();
+    train->add_option("--time-budget", tc.time_budget, "stop after this many seconds of training")->check(seq_range("time_budget"));
+    train->add_option("--batch-size", tc.batch_size, "sequences per batch")->check(seq_range("batch_size"))->capture_default_str();
+    train->add_option("--seed", tc.seed, "seed of the initialisation and the batch order")->check(seq_range("seed"))->capture_default_str();
+    train->add_option("--threads", tc.threads, "BLAS and kernel threads")->check(seq_range("threads"))->capture_default_str();
+    train->add_option("--monitor-every", tc.monitor_every, "gradient-flow report every N steps into metrics.jsonl (0 = off)")->check(seq_range("monitor_every"))->capture_default_str();
+    train->add_option("--out", tc.out, "output folder")->check(xrnn_cli::not_empty("a folder"))->capture_default_str();
+    train->add_option("--resume", resume, "continue the run this checkpoint was saved from (options come from it; --epochs, --time-budget and --max-memory may change)");
 
     // ---- eval
     std::string model_path, data_path, csv_path;
@@ -80,16 +84,16 @@ int main(int argc, char** argv)
     auto* eval = app.add_subcommand("eval", "loss, accuracy and confusion matrix of a saved model on labelled data");
     eval->add_option("--model", model_path, "model file (best.ckpt or last.ckpt)")->required();
     eval->add_option("--data", data_path, "list file or .npz with labels")->required();
-    eval->add_option("--batch-size", batch, "sequences per batch")->check(at_least_one)->capture_default_str();
-    eval->add_option("--beam", beam, "ctc: prefix beam search of this width (0 = greedy best path)")->check(CLI::Range(std::size_t(0), std::size_t(1024)))->capture_default_str();
+    eval->add_option("--batch-size", batch, "sequences per batch")->check(in(xrnn::limits::batch_size))->capture_default_str();
+    eval->add_option("--beam", beam, "ctc: prefix beam search of this width (0 = greedy best path)")->check(in(xrnn_cli::beam_width))->capture_default_str();
 
     // ---- predict
     auto* predict = app.add_subcommand("predict", "labels and class probabilities of a saved model, as CSV");
     predict->add_option("--model", model_path, "model file (best.ckpt or last.ckpt)")->required();
     predict->add_option("--data", data_path, "list file (labels optional) or .npz")->required();
-    predict->add_option("--out", csv_path, "CSV file (default: standard output)");
-    predict->add_option("--batch-size", batch, "sequences per batch")->check(at_least_one)->capture_default_str();
-    predict->add_option("--beam", beam, "ctc: prefix beam search of this width (0 = greedy best path)")->check(CLI::Range(std::size_t(0), std::size_t(1024)))->capture_default_str();
+    predict->add_option("--out", csv_path, "CSV file (default: standard output)")->check(xrnn_cli::not_empty("a file"));
+    predict->add_option("--batch-size", batch, "sequences per batch")->check(in(xrnn::limits::batch_size))->capture_default_str();
+    predict->add_option("--beam", beam, "ctc: prefix beam search of this width (0 = greedy best path)")->check(in(xrnn_cli::beam_width))->capture_default_str();
 
     // ---- make-data
     std::string kind = "temporal_order", dir;
@@ -97,35 +101,43 @@ int main(int argc, char** argv)
     std::uint64_t seed = 1;
     auto* make = app.add_subcommand("make-data", "write a synthetic task as .npy files and a list file");
     make->add_option("--kind", kind, "adding (regress), temporal_order (classify), tagging (tag) or spelled (ctc)")->capture_default_str();
-    make->add_option("--out", dir, "folder to write into")->required();
-    make->add_option("--count", count, "sequences")->check(at_least_one)->capture_default_str();
-    make->add_option("--min-len", min_len, "shortest sequence (>= 2)")->capture_default_str();
-    make->add_option("--max-len", max_len, "longest sequence")->capture_default_str();
-    make->add_option("--seed", seed, "random seed")->capture_default_str();
+    make->add_option("--out", dir, "folder to write into")->required()->check(xrnn_cli::not_empty("a folder"));
+    make->add_option("--count", count, "sequences")->check(in(kCount))->capture_default_str();
+    make->add_option("--min-len", min_len, "shortest sequence (>= 2)")->check(in(kLength))->capture_default_str();
+    make->add_option("--max-len", max_len, "longest sequence")->check(in(kLength))->capture_default_str();
+    make->add_option("--seed", seed, "random seed")->check(in(xrnn::limits::seed))->capture_default_str();
 
-    CLI11_PARSE(app, argc, argv);
+    if (const int rc = xrnn_cli::parse(app, argc, argv, "xrnn-seq"); rc >= 0)
+        return rc;
 
     try
     {
         if (*train)
         {
+            // the config a new run would have (on resume: what the flags given must agree with)
+            tc.task = xrnn::seq::task_from_name(task);
+            tc.optimizer.kind = xrnn::optimizer_from_name(optimizer);
+            tc.optimizer.schedule = xrnn::lr_schedule_from_name(lr_schedule);
+            if (!epochs->count() && tc.time_budget > 0)
+                tc.epochs = 0; // the budget alone decides
             std::unique_ptr<xrnn::seq::SeqTrainer> trainer;
             if (!resume.empty())
-                trainer = xrnn::seq::SeqTrainer::resume(resume, epochs->count() ? tc.epochs : 0, tc.time_budget);
+            {
+                xrnn_cli::refuse_changed_seq_flags(*train, tc, resume, {});
+                trainer = xrnn::seq::SeqTrainer::resume(resume, epochs->count() ? tc.epochs : 0, tc.time_budget, tc.max_memory);
+            }
             else
             {
                 if (tc.train.empty())
                     throw std::invalid_argument("train needs --train DATA (or --resume CHECKPOINT)");
-                tc.task = xrnn::seq::task_from_name(task);
-                tc.optimizer.kind = xrnn::optimizer_from_name(optimizer);
-                tc.optimizer.schedule = xrnn::lr_schedule_from_name(lr_schedule);
-                if (!epochs->count() && tc.time_budget > 0)
-                    tc.epochs = 0; // the budget alone decides
+                xrnn::seq::check_train_config(tc); // every number finite and in range, before reading the data
                 trainer = std::make_unique<xrnn::seq::SeqTrainer>(tc);
             }
             std::cerr << "xrnn-seq: " << xrnn::blas::kernel_info().summary() << "\n";
             std::signal(SIGINT, on_sigint);
             std::signal(SIGTERM, on_sigint);
+            std::signal(SIGHUP, on_sigint);   // a closed terminal or ssh session saves too
+            std::signal(SIGXFSZ, SIG_IGN);    // ulimit -f: the write fails with an error, no kill
             return trainer->run(std::cerr, g_stop);
         }
         if (*eval || *predict)

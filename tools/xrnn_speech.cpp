@@ -19,9 +19,10 @@
 #include <fstream>
 #include <iostream>
 
-using xrnn_cli::above_zero;
-using xrnn_cli::at_least_one;
+using xrnn_cli::in;
 using xrnn_cli::joined;
+using xrnn_cli::seq_range;
+namespace fr = xrnn::speech::frontend_range;
 
 namespace
 {
@@ -50,14 +51,14 @@ int main(int argc, char** argv)
     bool no_cmvn = false;
     auto* prepare = app.add_subcommand("prepare", "compute the features of a corpus (scripts/make_digits.py) as .npy lists");
     prepare->add_option("--corpus", corpus, "corpus folder (train.tsv, test.tsv, ...)")->required();
-    prepare->add_option("--out", out_dir, "feature folder to create")->required();
-    prepare->add_option("--num-ceps", fc.num_ceps, "cepstra per frame, C0 included")->check(CLI::Range(1, 256))->capture_default_str();
-    prepare->add_option("--num-mel-bins", fc.num_mel_bins, "mel filters")->check(CLI::Range(3, 256))->capture_default_str();
-    prepare->add_option("--deltas", fc.delta_order, "0 (none), 1 (deltas) or 2 (and delta-deltas)")->check(CLI::Range(0, 2))->capture_default_str();
+    prepare->add_option("--out", out_dir, "feature folder to create")->required()->check(xrnn_cli::not_empty("a folder"));
+    prepare->add_option("--num-ceps", fc.num_ceps, "cepstra per frame, C0 included")->check(in(fr::num_ceps))->capture_default_str();
+    prepare->add_option("--num-mel-bins", fc.num_mel_bins, "mel filters")->check(in(fr::num_mel_bins))->capture_default_str();
+    prepare->add_option("--deltas", fc.delta_order, "0 (none), 1 (deltas) or 2 (and delta-deltas)")->check(in(fr::delta_order))->capture_default_str();
     prepare->add_flag("--no-cmvn", no_cmvn, "keep the cepstral means (default: removed per utterance)");
-    prepare->add_option("--stack", fc.stack, "frames side by side per model step")->check(CLI::Range(1, 16))->capture_default_str();
-    prepare->add_option("--subsample", fc.subsample, "keep every n-th stacked frame")->check(CLI::Range(1, 16))->capture_default_str();
-    prepare->add_option("--threads", threads, "feature threads")->check(CLI::Range(1, 256))->capture_default_str();
+    prepare->add_option("--stack", fc.stack, "frames side by side per model step")->check(in(fr::stack))->capture_default_str();
+    prepare->add_option("--subsample", fc.subsample, "keep every n-th stacked frame")->check(in(fr::subsample))->capture_default_str();
+    prepare->add_option("--threads", threads, "feature threads")->check(in(xrnn::limits::threads))->capture_default_str();
 
     // ---- train
     xrnn::seq::SeqTrainConfig tc;
@@ -82,28 +83,28 @@ int main(int argc, char** argv)
     auto* train = app.add_subcommand("train", "train a CTC acoustic model on prepared features; checkpoints in --out");
     train->add_option("--features", features_dir, "feature folder from prepare");
     train->add_option("--cell", tc.cell, "cell: " + joined(xrnn::cell_names()))->capture_default_str();
-    train->add_option("--hidden-size", tc.hidden_size, "hidden units per direction")->check(at_least_one)->capture_default_str();
-    train->add_option("--num-layers", tc.num_layers, "stacked layers")->check(at_least_one)->capture_default_str();
+    train->add_option("--hidden-size", tc.hidden_size, "hidden units per direction")->check(seq_range("hidden_size"))->capture_default_str();
+    train->add_option("--num-layers", tc.num_layers, "stacked layers")->check(seq_range("num_layers"))->capture_default_str();
     train->add_flag("--unidirectional", unidirectional, "read left to right only (default: bidirectional)");
     train->add_option("--activation", tc.activation, "candidate activation: " + joined(xrnn::activation_names()))->capture_default_str();
     train->add_option("--recurrent-activation", tc.recurrent_activation, "gate activation")->capture_default_str();
-    train->add_option("--dropout", tc.dropout, "dropout between recurrent layers")->check(CLI::Range(0.0, 0.95))->capture_default_str();
+    train->add_option("--dropout", tc.dropout, "dropout between recurrent layers")->check(seq_range("dropout"))->capture_default_str();
     train->add_option("--optimizer", optimizer, "adam, rmsprop or sgd")->capture_default_str();
-    train->add_option("--lr", tc.optimizer.lr, "learning rate")->check(above_zero)->capture_default_str();
+    train->add_option("--lr", tc.optimizer.lr, "learning rate")->check(seq_range("lr"))->capture_default_str();
     std::string lr_schedule;
     train->add_option("--lr-schedule", lr_schedule, "step (constant lr) or cosine / linear decay to --lr-min over the whole run (needs epochs); default: cosine with epochs, step with a --time-budget alone")->check(CLI::IsMember(xrnn::lr_schedule_names()));
     xrnn_cli::add_recipe_options(train, tc);
-    train->add_option("--clip-norm", tc.clip_norm, "clip the global gradient norm (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();
-    auto* epochs = train->add_option("--epochs", tc.epochs, "passes over the training data (default 16 unless --time-budget is given)")->check(at_least_one);
-    train->add_option("--time-budget", tc.time_budget, "stop after this many seconds of training")->check(CLI::NonNegativeNumber);
-    train->add_option("--batch-size", tc.batch_size, "utterances per batch")->check(at_least_one)->capture_default_str();
-    train->add_option("--val-fraction", tc.val_fraction, "training utterances held out for validation")->check(CLI::Range(0.001, 0.5))->capture_default_str();
-    train->add_option("--seed", tc.seed, "seed of the initialisation and the batch order")->capture_default_str();
-    train->add_option("--threads", tc.threads, "BLAS and kernel threads")->check(CLI::Range(1, 256))->capture_default_str();
-    train->add_option("--monitor-every", tc.monitor_every, "gradient-flow report every N steps into metrics.jsonl (0 = off)")->capture_default_str();
+    train->add_option("--clip-norm", tc.clip_norm, "clip the global gradient norm (0 = off)")->check(seq_range("clip_norm"))->capture_default_str();
+    auto* epochs = train->add_option("--epochs", tc.epochs, "passes over the training data (default 16 unless --time-budget is given)")->check(seq_range("epochs"));
+    train->add_option("--time-budget", tc.time_budget, "stop after this many seconds of training")->check(seq_range("time_budget"));
+    train->add_option("--batch-size", tc.batch_size, "utterances per batch")->check(seq_range("batch_size"))->capture_default_str();
+    train->add_option("--val-fraction", tc.val_fraction, "training utterances held out for validation")->check(seq_range("val_fraction"))->capture_default_str();
+    train->add_option("--seed", tc.seed, "seed of the initialisation and the batch order")->check(seq_range("seed"))->capture_default_str();
+    train->add_option("--threads", tc.threads, "BLAS and kernel threads")->check(seq_range("threads"))->capture_default_str();
+    train->add_option("--monitor-every", tc.monitor_every, "gradient-flow report every N steps into metrics.jsonl (0 = off)")->check(seq_range("monitor_every"))->capture_default_str();
     train->add_flag("--ctc-zero-infinity", tc.ctc_zero_infinity, "an utterance with more digits than its frames allow gets loss 0 (default: an error naming it)");
-    train->add_option("--out", tc.out, "output folder")->capture_default_str();
-    train->add_option("--resume", resume, "continue the run this checkpoint was saved from");
+    train->add_option("--out", tc.out, "output folder")->check(xrnn_cli::not_empty("a folder"))->capture_default_str();
+    train->add_option("--resume", resume, "continue the run this checkpoint was saved from (options come from it; --epochs, --time-budget and --max-memory may change)");
 
     // ---- eval
     std::string model_path;
@@ -111,19 +112,20 @@ int main(int argc, char** argv)
     auto* eval = app.add_subcommand("eval", "digit error rate and string accuracy on a corpus's test sets");
     eval->add_option("--model", model_path, "model file (best.ckpt or last.ckpt)")->required();
     eval->add_option("--corpus", corpus, "corpus folder (its test*.tsv lists are scored)")->required();
-    eval->add_option("--beam", beam, "prefix beam search width (0 = greedy best path)")->check(CLI::Range(std::size_t(0), std::size_t(1024)))->capture_default_str();
+    eval->add_option("--beam", beam, "prefix beam search width (0 = greedy best path)")->check(in(xrnn_cli::beam_width))->capture_default_str();
     std::string json_path;
     eval->add_option("--json", json_path, "also write the scores as JSON to this file");
-    eval->add_option("--threads", threads, "feature and BLAS threads")->check(CLI::Range(1, 256))->capture_default_str();
+    eval->add_option("--threads", threads, "feature and BLAS threads")->check(in(xrnn::limits::threads))->capture_default_str();
 
     // ---- predict
     std::vector<std::string> wavs;
     auto* predict = app.add_subcommand("predict", "print the digits heard in WAV files (16 kHz mono)");
     predict->add_option("--model", model_path, "model file (best.ckpt or last.ckpt)")->required();
     predict->add_option("wav", wavs, "WAV files")->required();
-    predict->add_option("--beam", beam, "prefix beam search width (0 = greedy best path)")->check(CLI::Range(std::size_t(0), std::size_t(1024)))->capture_default_str();
+    predict->add_option("--beam", beam, "prefix beam search width (0 = greedy best path)")->check(in(xrnn_cli::beam_width))->capture_default_str();
 
-    CLI11_PARSE(app, argc, argv);
+    if (const int rc = xrnn_cli::parse(app, argc, argv, "xrnn-speech"); rc >= 0)
+        return rc;
 
     try
     {
@@ -137,27 +139,35 @@ int main(int argc, char** argv)
         }
         if (*train)
         {
+            // the config a new run would have (on resume: what the flags given must agree with)
+            tc.bidirectional = !unidirectional;
+            tc.optimizer.kind = xrnn::optimizer_from_name(optimizer);
+            if (!epochs->count())
+                tc.epochs = tc.time_budget > 0 ? 0 : default_epochs;
+            if (lr_schedule.empty())
+                lr_schedule = tc.epochs > 0 ? "cosine" : "step";
+            tc.optimizer.schedule = xrnn::lr_schedule_from_name(lr_schedule);
             std::unique_ptr<xrnn::seq::SeqTrainer> trainer;
             if (!resume.empty())
-                trainer = xrnn::seq::SeqTrainer::resume(resume, epochs->count() ? tc.epochs : 0, tc.time_budget);
+            {
+                xrnn_cli::refuse_changed_seq_flags(*train, features_dir.empty() ? tc : xrnn::speech::speech_train_config(features_dir, tc),
+                                                   resume, {{"--features", "/train"}, {"--unidirectional", "/bidirectional"}});
+                trainer = xrnn::seq::SeqTrainer::resume(resume, epochs->count() ? tc.epochs : 0, tc.time_budget, tc.max_memory);
+            }
             else
             {
                 if (features_dir.empty())
                     throw std::invalid_argument("train needs --features DIR (from xrnn-speech prepare) or --resume CHECKPOINT");
-                tc.bidirectional = !unidirectional;
-                tc.optimizer.kind = xrnn::optimizer_from_name(optimizer);
-                if (!epochs->count())
-                    tc.epochs = tc.time_budget > 0 ? 0 : default_epochs;
-                if (lr_schedule.empty())
-                    lr_schedule = tc.epochs > 0 ? "cosine" : "step";
-                tc.optimizer.schedule = xrnn::lr_schedule_from_name(lr_schedule);
-                trainer = std::make_unique<xrnn::seq::SeqTrainer>(xrnn::speech::speech_train_config(features_dir, tc));
+                const xrnn::seq::SeqTrainConfig c = xrnn::speech::speech_train_config(features_dir, tc);
+                xrnn::seq::check_train_config(c); // every number finite and in range, before reading the data
+                trainer = std::make_unique<xrnn::seq::SeqTrainer>(c);
             }
             trainer->set_program("xrnn-speech");
             std::cerr << "xrnn-speech: " << xrnn::blas::kernel_info().summary() << "\n";
             std::signal(SIGINT, on_signal);
             std::signal(SIGTERM, on_signal);
             std::signal(SIGHUP, on_signal);
+            std::signal(SIGXFSZ, SIG_IGN); // ulimit -f: the write fails with an error, no kill
             return trainer->run(std::cerr, g_stop);
         }
         if (*eval)

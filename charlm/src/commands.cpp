@@ -12,6 +12,7 @@ namespace xrnn
     {
         if (!resume.empty())
             return CharTrainer::resume(resume, overrides);
+        check_train_config(config); // every number finite and in range, before reading the data
         activation_from_name(config.activation); // fail before reading the data
         activation_from_name(config.recurrent_activation);
         return std::make_unique<CharTrainer>(config);

@@ -5,9 +5,84 @@
 
 #include <nlohmann/json.hpp>
 
+#include <stdexcept>
+
 namespace xrnn
 {
     using json = nlohmann::json;
+
+    // ---- ranges
+
+    namespace
+    {
+        struct Field
+        {
+            ValueRange range;
+            double (*get)(const TrainConfig&);
+            // config_from_json checks it too: not the run-length fields a resume replaces, nor
+            // those the CLI once took unchecked (a run started with --seed -1 has seed 2^64 - 1
+            // and still loads), none of which sizes an allocation
+            bool on_load = true;
+            bool optional = false; // absent from older checkpoints
+        };
+        const Field kFields[] = {
+            {limits::hidden_size, [](const TrainConfig& c) { return double(c.hidden_size); }},
+            {limits::num_layers, [](const TrainConfig& c) { return double(c.num_layers); }},
+            {{"embed_size", 1, 65536, true}, [](const TrainConfig& c) { return double(c.embed_size); }},
+            {limits::dropout, [](const TrainConfig& c) { return c.dropout; }},
+            {{"weight_drop", 0, 0.99}, [](const TrainConfig& c) { return c.weight_drop; }, true, true},
+            {limits::forget_bias, [](const TrainConfig& c) { return c.forget_bias; }},
+            {limits::batch_size, [](const TrainConfig& c) { return double(c.batch_size); }},
+            {{"seq_len", 1, 1000000, true}, [](const TrainConfig& c) { return double(c.seq_len); }},
+            {optimizer_range::lr, [](const TrainConfig& c) { return c.optimizer.lr; }},
+            {optimizer_range::beta1, [](const TrainConfig& c) { return c.optimizer.beta1; }},
+            {optimizer_range::beta2, [](const TrainConfig& c) { return c.optimizer.beta2; }},
+            {optimizer_range::alpha, [](const TrainConfig& c) { return c.optimizer.alpha; }},
+            {optimizer_range::momentum, [](const TrainConfig& c) { return c.optimizer.momentum; }},
+            {optimizer_range::eps, [](const TrainConfig& c) { return c.optimizer.eps; }},
+            {optimizer_range::weight_decay, [](const TrainConfig& c) { return c.optimizer.weight_decay; }},
+            {optimizer_range::lr_decay, [](const TrainConfig& c) { return c.optimizer.lr_decay; }},
+            {optimizer_range::lr_decay_every, [](const TrainConfig& c) { return double(c.optimizer.lr_decay_every); }},
+            {optimizer_range::lr_decay_start, [](const TrainConfig& c) { return double(c.optimizer.lr_decay_start); }, false},
+            {optimizer_range::lr_decay_steps, [](const TrainConfig& c) { return double(c.optimizer.lr_decay_steps); }, false},
+            {optimizer_range::lr_min, [](const TrainConfig& c) { return c.optimizer.lr_min; }},
+            {limits::clip_norm, [](const TrainConfig& c) { return c.clip_norm; }},
+            {{"clip_value", 0, 1e9}, [](const TrainConfig& c) { return c.clip_value; }},
+            {{"ema", 0, 0.999999}, [](const TrainConfig& c) { return c.ema; }, true, true},
+            {limits::time_budget, [](const TrainConfig& c) { return c.time_budget; }, false},
+            {{"steps", 0, limits::kMaxCount, true}, [](const TrainConfig& c) { return double(c.steps); }, false},
+            {{"eval_every", 1, limits::kMaxCount, true}, [](const TrainConfig& c) { return double(c.eval_every); }},
+            {limits::monitor_every, [](const TrainConfig& c) { return double(c.monitor_every); }, false}, // not kept
+            {{"eval_batch", 1, 65536, true}, [](const TrainConfig& c) { return double(c.eval_batch); }},
+            {limits::seed, [](const TrainConfig& c) { return double(c.seed); }, false},
+            {limits::threads, [](const TrainConfig& c) { return double(c.threads); }},
+            {limits::max_memory, [](const TrainConfig& c) { return double(c.max_memory); }, false}, // not kept
+        };
+
+        // A checkpoint's config as written: "hidden_size -1", not the 2^64 - 1 get_to makes of it
+        void check_config_json(const json& j)
+        {
+            for (const Field& f : kFields)
+                if (f.on_load)
+                    check_json_range(j, std::string("/") + f.range.name, f.range, f.optional);
+        }
+    }
+
+    const ValueRange& train_config_range(std::string_view field)
+    {
+        for (const Field& f : kFields)
+            if (field == f.range.name)
+                return f.range;
+        throw std::logic_error("xrnn: TrainConfig has no range for '" + std::string(field) + "'");
+    }
+
+    void check_train_config(const TrainConfig& c)
+    {
+        for (const Field& f : kFields)
+            check_range(f.range, f.get(c));
+    }
+
+    // ---- resume, model, JSON
 
     TrainConfig resumed_config(const TrainConfig& saved, const ResumeOverrides& o)
     {
@@ -69,6 +144,7 @@ namespace xrnn
 
     TrainConfig config_from_json(const json& j)
     {
+        check_config_json(j); // a forged hidden_size fails here, not in an allocation
         TrainConfig c;
         j.at("data").get_to(c.data);
         j.at("vocab").get_to(c.vocab);

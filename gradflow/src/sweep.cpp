@@ -2,9 +2,11 @@
 #include "xrnn/gradflow/sweep.hpp"
 
 #include "xrnn/gradflow/tasks.hpp"
+#include "xrnn/optimizer.hpp"
 
 #include <cmath>
 #include <sstream>
+#include <stdexcept>
 
 namespace xrnn::gradflow
 {
@@ -50,8 +52,50 @@ namespace xrnn::gradflow
         return out;
     }
 
+    namespace
+    {
+        // lists: every entry in the range
+        struct Field
+        {
+            ValueRange range;
+            std::vector<double> (*get)(const Options&);
+        };
+        template <class V>
+        std::vector<double> as_doubles(const std::vector<V>& v) { return std::vector<double>(v.begin(), v.end()); }
+        const Field kFields[] = {
+            {{"gain", 0, 100}, [](const Options& o) { return o.gains; }},
+            {{"sigma_gamma", 0, 100}, [](const Options& o) { return o.sigma_gammas; }},
+            {limits::forget_bias, [](const Options& o) { return o.forget_biases; }},
+            {{"seq_len", 1, 1e9, true}, [](const Options& o) { return as_doubles(o.seq_lens); }},
+            {limits::seed, [](const Options& o) { return as_doubles(o.seeds); }},
+            {limits::hidden_size, [](const Options& o) { return std::vector<double>{double(o.hidden_size)}; }},
+            {limits::num_layers, [](const Options& o) { return std::vector<double>{double(o.num_layers)}; }},
+            {limits::batch_size, [](const Options& o) { return std::vector<double>{double(o.batch_size)}; }},
+            {limits::threads, [](const Options& o) { return std::vector<double>{double(o.threads)}; }},
+            {{"epsilon", 0, 0.999, false, true}, [](const Options& o) { return std::vector<double>{o.epsilon}; }},
+            {{"steps", 1, limits::kMaxCount, true}, [](const Options& o) { return std::vector<double>{double(o.steps)}; }},
+            {{"eval_every", 1, limits::kMaxCount, true}, [](const Options& o) { return std::vector<double>{double(o.eval_every)}; }},
+            {limits::monitor_every, [](const Options& o) { return std::vector<double>{double(o.monitor_every)}; }},
+            {{"test_size", 1, 10000000, true}, [](const Options& o) { return std::vector<double>{double(o.test_size)}; }},
+            {optimizer_range::lr, [](const Options& o) { return std::vector<double>{o.lr}; }},
+            {limits::clip_norm, [](const Options& o) { return std::vector<double>{o.clip_norm}; }},
+            {limits::max_memory, [](const Options& o) { return std::vector<double>{double(o.max_memory)}; }},
+        };
+    }
+
+    const ValueRange& option_range(std::string_view name)
+    {
+        for (const Field& f : kFields)
+            if (name == f.range.name)
+                return f.range;
+        throw std::logic_error("xrnn: gradflow Options has no range for '" + std::string(name) + "'");
+    }
+
     void check_options(const Options& o)
     {
+        for (const Field& f : kFields)
+            for (double v : f.get(o))
+                check_range(f.range, v);
         task_from_name(o.task);
         for (std::size_t T : o.seq_lens)
             SyntheticTask(task_from_name(o.task), T);

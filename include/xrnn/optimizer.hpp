@@ -12,6 +12,7 @@
 #include "xrnn/check.hpp"
 #include "xrnn/detail/name_table.hpp"
 #include "xrnn/params.hpp"
+#include "xrnn/value_range.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -76,6 +77,24 @@ namespace xrnn
         std::uint64_t lr_decay_steps = 0; // cosine and linear
         double lr_min = 0.0;
     };
+
+    // The valid values of OptimizerConfig's numbers (value_range.hpp), for the configs that hold
+    // one and the flags that set them.
+    namespace optimizer_range
+    {
+        inline constexpr ValueRange lr{"lr", 0, 1e6, false, true}; // wide: runs diverge on purpose too
+        inline constexpr ValueRange beta1{"beta1", 0, 0.999999, false};
+        inline constexpr ValueRange beta2{"beta2", 0, 0.999999999, false};
+        inline constexpr ValueRange alpha{"alpha", 0, 0.999999999, false};
+        inline constexpr ValueRange momentum{"momentum", 0, 0.999, false};
+        inline constexpr ValueRange eps{"eps", 0, 1, false, true};
+        inline constexpr ValueRange weight_decay{"weight_decay", 0, 1, false};
+        inline constexpr ValueRange lr_decay{"lr_decay", 0, 1, false, true};
+        inline constexpr ValueRange lr_decay_every{"lr_decay_every", 1, limits::kMaxCount, true};
+        inline constexpr ValueRange lr_decay_start{"lr_decay_start", 0, limits::kMaxCount, true};
+        inline constexpr ValueRange lr_decay_steps{"lr_decay_steps", 0, limits::kMaxCount, true};
+        inline constexpr ValueRange lr_min{"lr_min", 0, 1e6, false};
+    }
 
     template <class T>
     class Optimizer

@@ -22,16 +22,14 @@ namespace xrnn::speech
 
     void FrontendConfig::validate() const
     {
-        auto in = [](const char* name, int v, int lo, int hi) {
-            if (v < lo || v > hi)
-                throw std::invalid_argument(std::string(name) + " must be in " + std::to_string(lo) + ".."
-                                            + std::to_string(hi) + ", got " + std::to_string(v));
-        };
-        in("num_mel_bins", num_mel_bins, 3, 256);
-        in("num_ceps", num_ceps, 1, num_mel_bins);
-        in("delta_order", delta_order, 0, 2);
-        in("stack", stack, 1, 16);
-        in("subsample", subsample, 1, 16);
+        check_range(frontend_range::num_mel_bins, num_mel_bins);
+        check_range(frontend_range::num_ceps, num_ceps);
+        if (num_ceps > num_mel_bins)
+            throw std::invalid_argument("num_ceps must be at most num_mel_bins (" + std::to_string(num_mel_bins)
+                                        + "), got " + std::to_string(num_ceps));
+        check_range(frontend_range::delta_order, delta_order);
+        check_range(frontend_range::stack, stack);
+        check_range(frontend_range::subsample, subsample);
     }
 
     std::string frontend_json(const FrontendConfig& c)

@@ -5,6 +5,7 @@
 #include "xrnn/charlm/char_corpus.hpp"
 #include "xrnn/charlm/char_model.hpp"
 #include "xrnn/random.hpp"
+#include "xrnn/value_range.hpp"
 
 #include <cmath>
 #include <cstdint>
@@ -47,11 +48,25 @@ namespace xrnn
         std::uint64_t seed = 1;
     };
 
+    // The valid values of SampleConfig's numbers (value_range.hpp), for the CLI's flags too.
+    namespace sample_range
+    {
+        inline constexpr ValueRange length{"length", 0, 1e9, true};
+        inline constexpr ValueRange temperature{"temperature", 0, 100};
+    }
+    inline void check_sample_config(const SampleConfig& c)
+    {
+        check_range(sample_range::length, double(c.length));
+        check_range(sample_range::temperature, c.temperature); // NaN would silently mean argmax
+        check_range(limits::seed, double(c.seed));
+    }
+
     // Resets the model's state, feeds the prime, then emits `length` sampled bytes one by one.
     template <class T>
     void sample_text(CharModel<T>& model, const Vocabulary& vocab, const SampleConfig& c,
                      const std::function<void(char)>& emit)
     {
+        check_sample_config(c);
         Rng rng(c.seed);
         model.set_training(false);
         model.reset_state();

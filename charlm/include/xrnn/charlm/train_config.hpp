@@ -10,11 +10,13 @@
 #include "xrnn/charlm/char_model.hpp"
 #include "xrnn/init.hpp"
 #include "xrnn/optimizer.hpp"
+#include "xrnn/value_range.hpp"
 
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace xrnn
 {
@@ -84,6 +86,14 @@ namespace xrnn
     };
     // The configuration a run resumed from a checkpoint trained with `saved` continues with.
     TrainConfig resumed_config(const TrainConfig& saved, const ResumeOverrides& overrides);
+
+    // The valid values of TrainConfig's numbers (value_range.hpp), by field name: the CLI checks
+    // its flags against them. Throws std::logic_error for a field that has none.
+    const ValueRange& train_config_range(std::string_view field);
+    // Throws std::invalid_argument naming the first number that is not finite or is out of its
+    // range ("hidden_size must be a whole number from 1 to 65536, got 0"). config_from_json
+    // checks a checkpoint's config the same way.
+    void check_train_config(const TrainConfig& c);
 
     CharModelConfig model_config(const TrainConfig& c, std::size_t vocab_size);
     InitConfig init_config(const TrainConfig& c);

@@ -7,11 +7,13 @@
 #include "xrnn/activation.hpp"
 #include "xrnn/bptt.hpp"
 #include "xrnn/init.hpp"
+#include "xrnn/value_range.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xrnn::gradflow
@@ -62,8 +64,14 @@ namespace xrnn::gradflow
     // for the vanilla RNN, forget bias for the GRU) are not multiplied out.
     std::vector<RunConfig> expand(const Options& o);
 
-    // Throws on a bad task, length, cell, activation or init name, so that a sweep fails before
-    // any work rather than at its first bad run.
+    // The valid values of Options' numbers (value_range.hpp) by name (gain, not gains: a list's
+    // range is its entries'); the CLI checks its flags against them. Throws std::logic_error
+    // for a name that has none.
+    const ValueRange& option_range(std::string_view name);
+
+    // Throws on a bad task, length, cell, activation or init name, and on a number that is not
+    // finite or is out of its range (NaN is RunConfig's "not set", so a NaN gain would silently
+    // be ignored), so that a sweep fails before any work rather than at its first bad run.
     void check_options(const Options& o);
 }
 

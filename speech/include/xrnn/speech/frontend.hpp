@@ -9,6 +9,7 @@
 #define XRNN_SPEECH_FRONTEND_HPP
 
 #include "xrnn/features/features.hpp"
+#include "xrnn/value_range.hpp"
 
 #include <cstddef>
 #include <memory>
@@ -30,6 +31,16 @@ namespace xrnn::speech
         features::MfccOptions mfcc_options() const;
         void validate() const; // std::invalid_argument naming the option and its valid range
     };
+    // The valid values of FrontendConfig's numbers (value_range.hpp), for validate() and the
+    // flags of xrnn-speech prepare; num_ceps is also at most num_mel_bins.
+    namespace frontend_range
+    {
+        inline constexpr ValueRange num_ceps{"num_ceps", 1, 256, true};
+        inline constexpr ValueRange num_mel_bins{"num_mel_bins", 3, 256, true};
+        inline constexpr ValueRange delta_order{"delta_order", 0, 2, true};
+        inline constexpr ValueRange stack{"stack", 1, 16, true};
+        inline constexpr ValueRange subsample{"subsample", 1, 16, true};
+    }
     std::string frontend_json(const FrontendConfig& c);
     FrontendConfig frontend_from_json(const std::string& json); // std::invalid_argument if malformed
 
