@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli_checks.hpp"
+#include "lead_line.hpp"
 #include "resume_flags.hpp"
 
 #include <nlohmann/json.hpp>
@@ -179,12 +180,15 @@ int main(int argc, char** argv)
             overrides.out = train->count("--out") ? tc.out : "";
             overrides.max_memory = tc.max_memory;
             auto trainer = xrnn::start_training(tc, resume, overrides);
-            std::cerr << "xrnn-charlm: " << xrnn::blas::kernel_info().summary() << "\n";
             std::signal(SIGINT, on_sigint);
             std::signal(SIGTERM, on_sigint);
             std::signal(SIGHUP, on_sigint);   // a closed terminal or ssh session saves too
             std::signal(SIGXFSZ, SIG_IGN);    // ulimit -f: the write fails with an error, no kill
-            return trainer->run(std::cerr, g_stop, with_flags);
+            // the kernels line leads the first progress line: a run refused at start (busy
+            // folder, no room) says only its error
+            xrnn_cli::LeadLine lead(std::cerr, "xrnn-charlm: " + xrnn::blas::kernel_info().summary());
+            std::ostream progress(&lead);
+            return trainer->run(progress, g_stop, with_flags);
         }
         if (*sample)
         {

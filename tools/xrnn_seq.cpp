@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli_checks.hpp"
+#include "lead_line.hpp"
 #include "train_options.hpp"
 
 #include <atomic>
@@ -133,12 +134,15 @@ int main(int argc, char** argv)
                 xrnn::seq::check_train_config(tc); // every number finite and in range, before reading the data
                 trainer = std::make_unique<xrnn::seq::SeqTrainer>(tc);
             }
-            std::cerr << "xrnn-seq: " << xrnn::blas::kernel_info().summary() << "\n";
             std::signal(SIGINT, on_sigint);
             std::signal(SIGTERM, on_sigint);
             std::signal(SIGHUP, on_sigint);   // a closed terminal or ssh session saves too
             std::signal(SIGXFSZ, SIG_IGN);    // ulimit -f: the write fails with an error, no kill
-            return trainer->run(std::cerr, g_stop);
+            // the kernels line leads the first progress line: a run refused at start (busy
+            // folder, no room) says only its error
+            xrnn_cli::LeadLine lead(std::cerr, "xrnn-seq: " + xrnn::blas::kernel_info().summary());
+            std::ostream progress(&lead);
+            return trainer->run(progress, g_stop);
         }
         if (*eval || *predict)
         {
