@@ -84,9 +84,17 @@ namespace
     {
         // the whole file is read (and its checksum checked) twice, but before the data is
         const auto meta = nlohmann::json::parse(xrnn::load_checkpoint(checkpoint).meta_json, nullptr, false);
-        if (meta.is_discarded() || !meta.is_object() || !meta.contains("config"))
-            return; // not a char-LM checkpoint: the resume itself says so
-        xrnn_cli::refuse_changed_flags(train, xrnn::config_to_json(given), meta.at("config"), kResumeFlags);
+        nlohmann::json saved;
+        try
+        {
+            // read and written back: fields older checkpoints lack get the values they are read as
+            saved = xrnn::config_to_json(xrnn::config_from_json(meta.at("config")));
+        }
+        catch (const std::exception&)
+        {
+            return; // not a char-LM checkpoint, or a bad config: the resume itself says so
+        }
+        xrnn_cli::refuse_changed_flags(train, xrnn::config_to_json(given), saved, kResumeFlags);
     }
 }
 
