@@ -1,7 +1,8 @@
 #!/bin/sh
 # The README's test command: installs dependencies, builds warning-free (-Wall -Wextra -Werror),
 # runs the whole suite, then runs it again under AddressSanitizer + UndefinedBehaviorSanitizer,
-# and checks that `meson install` lays out headers, library and xrnn.pc.
+# fuzzes every loader of untrusted input for 30 s each (tests/fuzz/run.sh), and checks that
+# `meson install` lays out headers, library and xrnn.pc.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
@@ -26,6 +27,11 @@ echo "== address + undefined sanitizers"
 meson compile -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-asan --print-errorlogs --no-suite consumer
+
+echo "== fuzz: 30 s per harness"
+# libFuzzer on every loader of untrusted input (checkpoints, .npy/.npz, lists, WAV, corpus, config
+# JSON), clang + ASan + UBSan, two harnesses at a time; fails naming the harness and the input
+sh tests/fuzz/run.sh 30
 
 echo "== meson install"
 dest=$(mktemp -d)
