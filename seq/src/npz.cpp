@@ -30,14 +30,24 @@ namespace xrnn::seq
                 zip_close(z);
                 throw DataError(path + ": corrupt .npz member " + std::to_string(i));
             }
-            std::string bytes(st.size, '\0');
-            const zip_int64_t got = zip_fread(f, bytes.data(), st.size);
+            // st.size is what the archive declares: read what the member holds, in pieces, rather
+            // than allocate the declared size first (a forged 2 GB in a 1 KB file)
+            std::string bytes;
+            char piece[65536];
+            zip_int64_t got = 0;
+            while (bytes.size() <= st.size && (got = zip_fread(f, piece, sizeof piece)) > 0)
+                bytes.append(piece, static_cast<std::size_t>(got));
+            const std::string why = got < 0 ? zip_error_strerror(zip_file_get_error(f)) : "";
             zip_fclose(f);
             std::string name = st.name;
-            if (got != static_cast<zip_int64_t>(st.size))
+            if (got < 0 || bytes.size() != st.size)
             {
                 zip_close(z);
-                throw DataError(path + ": truncated .npz member " + name);
+                throw DataError(path + ": corrupt .npz member " + name + " ("
+                                + (got < 0 ? why
+                                           : "the archive declares " + std::to_string(st.size) + " bytes, it holds "
+                                                 + (bytes.size() > st.size ? "more" : std::to_string(bytes.size())))
+                                + ")");
             }
             if (name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0)
                 name.resize(name.size() - 4);

@@ -199,6 +199,15 @@ TEST_SUITE("seq dataset")
         write_npz(d + "/noy.npz", d + "/t.npy", {"x_0", "y_0", "x_1"});
         CHECK(has(error_of([&] { load_npz(d + "/noy.npz", Task::regress); }), "noy.npz: member x_1 has no y_1"));
         CHECK(has(error_of([&] { load_npz(XRNN_TEST_TMP "/none.npz", Task::classify); }), "none.npz: cannot open"));
+        // a member's declared size is not allocated before reading (fuzz_npz: 2 GB in a 1 KB file)
+        write_npz(d + "/forged.npz", d + "/t.npy", {"x_0", "y_0"});
+        std::ifstream in(d + "/forged.npz", std::ios::binary);
+        std::string zip{std::istreambuf_iterator<char>(in), {}};
+        for (const auto& [sig, at] : {std::pair<std::string, std::size_t>{"PK\x03\x04", 22}, {"PK\x01\x02", 24}})
+            for (auto p = zip.find(sig); p != std::string::npos; p = zip.find(sig, p + 4))
+                zip.replace(p + at, 4, "\xff\xff\xff\x7f"); // uncompressed size: 2 GiB - 1
+        write_text(d + "/forged.npz", zip);
+        CHECK(has(error_of([&] { load_npz(d + "/forged.npz", Task::regress); }), "forged.npz: corrupt .npz member x_0.npy"));
     }
 
     TEST_CASE("seq: validation split is deterministic and disjoint")
