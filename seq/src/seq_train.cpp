@@ -312,6 +312,21 @@ namespace xrnn::seq
     SeqModelConfig model_config_from_json(const std::string& text)
     {
         const json j = json::parse(text);
+        // checked as written before get_to: it casts a float to the integer type unchecked (1e30
+        // is undefined behaviour, -1 wraps to 2^64 - 1)
+        static const std::pair<const char*, ValueRange> kSizes[] = {
+            {"/features", {"features", 1, 16777216, true}},
+            {"/outputs", {"outputs", 1, 16777216, true}},
+            {"/input_size", {"input_size", 0, 65536, true}},
+            {"/vocab", {"vocab", 0, 16777216, true}},
+            {"/rnn/input_size", {"rnn input_size", 0, 16777216, true}},
+            {"/rnn/hidden_size", limits::hidden_size},
+            {"/rnn/num_layers", limits::num_layers},
+            {"/rnn/dropout", limits::dropout},
+            {"/rnn/weight_drop", {"weight_drop", 0, 0.99}},
+        };
+        for (const auto& [pointer, range] : kSizes)
+            check_json_range(j, pointer, range, false);
         SeqModelConfig c;
         c.task = task_from_name(j.at("task").get<std::string>());
         j.at("features").get_to(c.features);
@@ -477,9 +492,27 @@ namespace xrnn::seq
             throw CheckpointError(path + ": not an xrnn-seq model (format '" + meta.value("format", std::string("?"))
                                   + "'); xrnn-charlm checkpoints are read by xrnn-charlm");
         SavedModel s;
-        const SeqModelConfig cfg = model_config_from_json(meta.at("model").dump());
-        check_seq_memory(cfg, 0, 0, OptimizerKind::adam, 0); // a forged size fails here, not in new
-        s.model = std::make_unique<SeqModel<float>>(cfg, InitConfig{0});
+        try // the metadata's problems as one message naming the file
+        {
+            const SeqModelConfig cfg = model_config_from_json(meta.at("model").dump());
+            check_seq_memory(cfg, 0, 0, OptimizerKind::adam, 0); // a forged size fails here, not in new
+            s.model = std::make_unique<SeqModel<float>>(cfg, InitConfig{0});
+            s.classes = ClassTable(meta.at("classes").get<std::vector<std::string>>());
+            const std::size_t C = cfg.outputs, K = s.classes.size();
+            if ((cfg.task == Task::classify && K != C) || (cfg.task == Task::ctc && K + 1 != C))
+                throw CheckpointError(path + ": its model has " + std::to_string(C) + " outputs but its metadata lists "
+                                      + std::to_string(K) + " classes (classify: one output per class; ctc: one per "
+                                      "token and the blank)");
+        }
+        catch (const json::exception& e)
+        {
+            throw CheckpointError(path + ": unreadable xrnn-seq model metadata: " + e.what());
+        }
+        catch (const std::invalid_argument& e) // a value out of its range, an inconsistent config, too large
+        {
+            const std::string what = e.what();
+            throw CheckpointError(path + ": " + (what.rfind("xrnn: ", 0) == 0 ? what.substr(6) : what));
+        }
         get_params(c, "model.", s.model->own_params());
         get_params(c, "rnn.", s.model->rnn().params());
         if (c.has("standardizer.mean"))
@@ -487,7 +520,6 @@ namespace xrnn::seq
             s.standardizer.mean = c.tensor<float>("standardizer.mean");
             s.standardizer.std = c.tensor<float>("standardizer.std");
         }
-        s.classes = ClassTable(meta.at("classes").get<std::vector<std::string>>());
         s.meta_json = c.meta_json;
         return s;
     }
@@ -727,12 +759,8 @@ namespace xrnn::seq
 
     SeqTrainer::SeqTrainer(const SeqTrainConfig& config) : config_(config)
     {
-        XRNN_CHECK(config.batch_size > 0, "batch_size must be > 0");
+        check_train_config(config); // every number finite and in its range (value_range.hpp)
         XRNN_CHECK(config.epochs > 0 || config.time_budget > 0, "give epochs > 0 or a time budget");
-        XRNN_CHECK(config.threads >= 1, "threads must be >= 1");
-        XRNN_CHECK(config.clip_norm >= 0, "clip_norm must be >= 0 (0 = off)");
-        XRNN_CHECK(config.time_budget >= 0, "time_budget must be >= 0");
-        XRNN_CHECK(config.feature_noise >= 0 && std::isfinite(config.feature_noise), "feature_noise must be >= 0");
         XRNN_CHECK(config.time_masks == 0 || config.time_mask_width > 0, "time masks need time_mask_width > 0");
         blas::set_threads(config.threads);
         setup_data();

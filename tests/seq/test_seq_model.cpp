@@ -221,6 +221,26 @@ TEST_CASE("seq model: saved and loaded whole, the model file alone rebuilds the 
     saved.model->forward(x, {4, 2}, nullptr);
     CHECK(m.outputs() == saved.model->outputs());
 
+    // forged metadata: a size is named as written, not cast (fuzz_json_config: 4.9e19 into a
+    // size_t was undefined behaviour), and the classes must match the outputs
+    auto forge = [&](const std::string& from, const std::string& to) {
+        xrnn::Checkpoint f = ck;
+        const auto at = f.meta_json.find(from);
+        REQUIRE(at != std::string::npos);
+        f.meta_json.replace(at, from.size(), to);
+        xrnn::save_checkpoint(dir + "/forged.ckpt", f);
+        return dir + "/forged.ckpt";
+    };
+    CHECK_THROWS_WITH_AS(xrnn::seq::load_model(forge("\"outputs\":3", "\"outputs\":4.9e19")),
+                         doctest::Contains("forged.ckpt: outputs must be a whole number from 1 to 16777216"),
+                         xrnn::CheckpointError);
+    CHECK_THROWS_WITH_AS(xrnn::seq::load_model(forge("\"hidden_size\":", "\"hidden_size\":-1,\"x\":")),
+                         doctest::Contains("hidden_size must be a whole number from 1 to 65536, got -1"),
+                         xrnn::CheckpointError);
+    CHECK_THROWS_WITH_AS(xrnn::seq::load_model(forge("[\"cat\",\"dog\",\"eel\"]", "[\"cat\"]")),
+                         doctest::Contains("forged.ckpt: its model has 3 outputs but its metadata lists 1 classes"),
+                         xrnn::CheckpointError);
+
     xrnn::Checkpoint other;
     other.meta_json = "{\"format\":\"xrnn-charlm\"}";
     xrnn::save_checkpoint(dir + "/other.ckpt", other);
