@@ -84,6 +84,22 @@ TEST_SUITE("value_range")
         j = xrnn::config_to_json(xrnn::TrainConfig{});
         j["seed"] = std::numeric_limits<std::uint64_t>::max(); // a run started with --seed -1 before the check
         CHECK(xrnn::config_from_json(j).seed == std::numeric_limits<std::uint64_t>::max());
+        // fields not range-checked on load still refuse a float their type cannot hold: get_to's
+        // cast of 1e30 to uint64_t was undefined behaviour (fuzz_json_config)
+        for (const char* k : {"seed", "steps", "lr_decay_start", "lr_decay_steps"})
+        {
+            j = xrnn::config_to_json(xrnn::TrainConfig{});
+            j[k] = 1e30;
+            CHECK(error_of([&] { xrnn::config_from_json(j); })
+                  == std::string("xrnn: ") + k + " must be a whole number from 0 to 18446744073709551615, got 1e+30");
+        }
+        j = xrnn::config_to_json(xrnn::TrainConfig{});
+        j["seed"] = 7.0;
+        CHECK(xrnn::config_from_json(j).seed == 7);
+        const auto f = nlohmann::json::parse(R"({"i": -2147483648.5, "u": -0.5, "big": 1.8446744073709552e19})");
+        CHECK(error_of([&] { xrnn::check_json_fits<int>(f, "/i", "i"); }).empty());
+        CHECK(error_of([&] { xrnn::check_json_fits<std::uint64_t>(f, "/u", "u"); }).empty());
+        CHECK(error_of([&] { xrnn::check_json_fits<std::uint64_t>(f, "/big", "big"); }).find("big must be") != std::string::npos);
     }
 
     TEST_CASE("sampling: temperature finite and >= 0, length bounded")
@@ -113,6 +129,13 @@ TEST_SUITE("value_range")
         j = nlohmann::json::parse(xrnn::seq::config_json(xrnn::seq::SeqTrainConfig{}));
         j["hidden_size"] = -1;
         CHECK(error_of([&] { xrnn::seq::config_from_json(j.dump()); }) == "xrnn: hidden_size must be a whole number from 1 to 65536, got -1");
+        for (const char* k : {"seed", "monitor_every"}) // not range-checked on load, but no float cast past uint64_t
+        {
+            j = nlohmann::json::parse(xrnn::seq::config_json(xrnn::seq::SeqTrainConfig{}));
+            j[k] = -1e30;
+            CHECK(error_of([&] { xrnn::seq::config_from_json(j.dump()); })
+                  == std::string("xrnn: ") + k + " must be a whole number from 0 to 18446744073709551615, got -1e+30");
+        }
     }
 
     TEST_CASE("gradflow: a NaN gain, sigma_gamma or forget bias is refused, not read as 'not set'")

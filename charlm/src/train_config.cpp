@@ -65,6 +65,8 @@ namespace xrnn
             for (const Field& f : kFields)
                 if (f.on_load)
                     check_json_range(j, std::string("/") + f.range.name, f.range, f.optional);
+                else if (f.range.whole) // every whole field here is unsigned
+                    check_json_fits<std::uint64_t>(j, std::string("/") + f.range.name, f.range.name);
         }
     }
 

@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <string>
 
 namespace xrnn
@@ -73,6 +74,25 @@ namespace xrnn
         const Json& v = j.at(at);
         XRNN_CHECK(v.is_number() && in_range(r, v.template get<double>()),
                    std::string(r.name) + " must be " + range_text(r) + ", got " + v.dump());
+    }
+
+    // For a whole-number field read with nlohmann's get_to but not range-checked on load (older
+    // files may hold a seed of -1, i.e. 2^64 - 1): get_to casts a JSON float to the integer type
+    // unchecked, undefined behaviour past T's range (1e30, or -1.5 into an unsigned type), so a
+    // float value must fit T. Integers, strings and absent values pass (get_to converts or refuses
+    // them itself).
+    template <class T, class Json>
+    void check_json_fits(const Json& j, const std::string& pointer, const char* name)
+    {
+        const typename Json::json_pointer at(pointer);
+        if (!j.contains(at) || !j.at(at).is_number_float())
+            return;
+        const double v = j.at(at).template get<double>();
+        const double lo = static_cast<double>(std::numeric_limits<T>::min());
+        const double past = std::ldexp(1.0, std::numeric_limits<T>::digits); // 2^64 for uint64_t
+        XRNN_CHECK(std::isfinite(v) && v > lo - 1 && v < past,
+                   std::string(name) + " must be a whole number from " + std::to_string(std::numeric_limits<T>::min())
+                       + " to " + std::to_string(std::numeric_limits<T>::max()) + ", got " + j.at(at).dump());
     }
 
     // Ranges several configurations share, so that --threads means the same in every tool.

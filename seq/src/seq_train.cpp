@@ -244,6 +244,8 @@ namespace xrnn::seq
         for (const Field& f : kFields) // as written: "hidden_size -1", not the 2^64 - 1 get_to makes of it
             if (f.on_load && f.pointer)
                 check_json_range(j, f.pointer, f.range, f.optional);
+            else if (f.pointer && f.range.whole) // every whole field here is unsigned
+                check_json_fits<std::uint64_t>(j, f.pointer, f.range.name);
         SeqTrainConfig c;
         j.at("train").get_to(c.train);
         j.at("val").get_to(c.val);

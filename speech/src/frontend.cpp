@@ -1,6 +1,8 @@
 // speech/src/frontend.cpp -- see frontend.hpp.
 #include "xrnn/speech/frontend.hpp"
 
+#include "xrnn/value_range.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -47,6 +49,8 @@ namespace xrnn::speech
             const json j = json::parse(text);
             if (j.value("type", std::string()) != "mfcc")
                 throw std::invalid_argument("unknown feature type");
+            for (const char* k : {"num_ceps", "num_mel_bins", "delta_order", "stack", "subsample"})
+                check_json_fits<int>(j, std::string("/") + k, k); // validate() checks the ranges after
             j.at("num_ceps").get_to(c.num_ceps);
             j.at("num_mel_bins").get_to(c.num_mel_bins);
             j.at("delta_order").get_to(c.delta_order);
