@@ -6,6 +6,7 @@
 #include "xrnn/charlm/char_train.hpp"
 #include "xrnn/check.hpp"
 #include "xrnn/checkpoint.hpp"
+#include "xrnn/value_range.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -61,6 +62,26 @@ namespace xrnn
             r.set_state(s);
         }
 
+        // The metadata's whole numbers, before get<> reads them: it casts a float unchecked
+        // (1e30 into uint64_t is undefined behaviour) and wraps an integer (a vocab entry of 355
+        // would read as byte 99).
+        void check_meta_numbers(const json& meta)
+        {
+            for (const char* p : {"/step", "/chunk", "/epoch", "/best_step", "/data_hash", "/optimizer_steps"})
+                check_json_fits<std::uint64_t>(meta, p, p + 1);
+            for (const char* p : {"/state_shape", "/rng_rnn_dropout/s", "/rng_head_dropout/s"})
+            {
+                const json::json_pointer at(p);
+                if (meta.contains(at) && meta.at(at).is_array())
+                    for (std::size_t i = 0; i < meta.at(at).size(); ++i)
+                        check_json_fits<std::uint64_t>(meta, std::string(p) + "/" + std::to_string(i), p + 1);
+            }
+            const json& vocab = meta.at("vocab");
+            if (vocab.is_array())
+                for (std::size_t i = 0; i < vocab.size(); ++i)
+                    check_json_range(vocab, "/" + std::to_string(i), ValueRange{"a vocab entry", 0, 255, true}, false);
+        }
+
         // The model part of a checkpoint: config, vocabulary, parameters.
         struct ModelPart
         {
@@ -76,6 +97,7 @@ namespace xrnn
             try
             {
                 p.meta = json::parse(p.ckpt.meta_json);
+                check_meta_numbers(p.meta);
                 p.config = config_from_json(p.meta.at("config"));
                 p.vocab = Vocabulary::from_symbols(p.meta.at("vocab").get<std::vector<std::uint8_t>>());
             }
@@ -83,7 +105,7 @@ namespace xrnn
             {
                 throw CheckpointError("xrnn: checkpoint '" + path + "' has unreadable metadata: " + e.what());
             }
-            catch (const std::invalid_argument& e) // a config value out of its range (check_train_config)
+            catch (const std::invalid_argument& e) // a value out of its range (check_train_config, check_meta_numbers)
             {
                 const std::string what = e.what();
                 throw CheckpointError("xrnn: checkpoint '" + path + "': " + (what.rfind("xrnn: ", 0) == 0 ? what.substr(6) : what));

@@ -239,6 +239,22 @@ TEST_CASE("bad input: clear errors")
     over.data = text_file(25000);
     CHECK_THROWS_WITH_AS(xrnn::CharTrainer::resume(good.out + "/x.ckpt", over), doctest::Contains("is not the file"),
                          std::invalid_argument);
+    // forged metadata numbers are refused, not cast (fuzz_charlm_checkpoint: a float step was
+    // undefined behaviour in get<uint64_t>; a vocab entry of 356 would have read as byte 100)
+    const std::pair<std::string, std::string> forgeries[] = {{"\"step\":0", "\"step\":1e30"},
+                                                            {"\"vocab\":[10,", "\"vocab\":[356,"}};
+    const char* says[] = {"step must be a whole number from 0 to 18446744073709551615, got 1e+30",
+                          "a vocab entry must be a whole number from 0 to 255, got 356"};
+    for (int i = 0; i < 2; ++i)
+    {
+        xrnn::Checkpoint f = xrnn::load_checkpoint(good.out + "/x.ckpt");
+        const auto at = f.meta_json.find(forgeries[i].first);
+        REQUIRE(at != std::string::npos);
+        f.meta_json.replace(at, forgeries[i].first.size(), forgeries[i].second);
+        xrnn::save_checkpoint(good.out + "/forged.ckpt", f);
+        CHECK_THROWS_WITH_AS(xrnn::load_char_model(good.out + "/forged.ckpt"), doctest::Contains(says[i]),
+                             xrnn::CheckpointError);
+    }
 }
 
 TEST_CASE("--monitor-every: gradient-flow records in the metrics log; monitoring changes no number")
