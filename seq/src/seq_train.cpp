@@ -846,6 +846,15 @@ namespace xrnn::seq
         const json meta = json::parse(c.meta_json);
         if (meta.value("format", std::string()) != "xrnn-seq" || !meta.contains("train_config"))
             throw CheckpointError(path + ": not an xrnn-seq training checkpoint");
+        try // the counters get<> reads below: it casts a float past the type unchecked
+        {
+            for (const char* p : {"/epoch", "/batch", "/step", "/best_epoch"})
+                check_json_fits<std::uint64_t>(meta, p, p + 1);
+        }
+        catch (const std::invalid_argument& e)
+        {
+            throw CheckpointError(path + ": " + std::string(e.what()).substr(6)); // less "xrnn: "
+        }
         std::unique_ptr<SeqTrainer> t(new SeqTrainer());
         t->config_ = config_from_json(meta.at("train_config").dump());
         if (epochs > 0)

@@ -85,6 +85,16 @@ TEST_CASE("seq train: learns temporal order; resume is exact; changed data is re
     CHECK(text.rfind("source,prediction,p_XX,p_XY,p_YX,p_YY\n", 0) == 0);
     CHECK(std::count(text.begin(), text.end(), '\n') == 401);
 
+    // a forged counter is refused, not cast (a float step into uint64_t was undefined behaviour)
+    xrnn::Checkpoint forged = xrnn::load_checkpoint(dir + "/half/last.ckpt");
+    const auto at = forged.meta_json.find("\"step\":");
+    REQUIRE(at != std::string::npos);
+    forged.meta_json.insert(at + 7, "1e30,\"was\":");
+    xrnn::save_checkpoint(dir + "/forged.ckpt", forged);
+    CHECK_THROWS_WITH_AS(xrnn::seq::SeqTrainer::resume(dir + "/forged.ckpt", 4, 0),
+                         doctest::Contains("forged.ckpt: step must be a whole number from 0 to 18446744073709551615"),
+                         xrnn::CheckpointError);
+
     // a resume on other data is refused before anything is written
     xrnn::seq::make_example_data("temporal_order", dir + "/data", 400, 4, 5, 30);
     CHECK_THROWS_WITH_AS(xrnn::seq::SeqTrainer::resume(dir + "/half/last.ckpt", 6, 0),
