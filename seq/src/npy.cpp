@@ -2,8 +2,10 @@
 #include "xrnn/seq/npy.hpp"
 
 #include "xrnn/input_file.hpp"
+#include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <limits>
 #include <filesystem>
 #include <cmath>
 #include <fstream>
@@ -112,7 +114,10 @@ namespace xrnn::seq
         a.descr = d.substr(1, d.size() - 2);
         const char order = a.descr[0];
         a.kind = a.descr.size() >= 2 ? a.descr[1] : 0;
-        const std::size_t size = a.descr.size() >= 3 ? std::stoul(a.descr.substr(2)) : 0;
+        // the item size: one or two digits ('<f4x' or '<f99999999999999999999' is no dtype)
+        const bool digits = a.descr.size() >= 3 && a.descr.size() <= 4
+                            && std::all_of(a.descr.begin() + 2, a.descr.end(), [](unsigned char c) { return std::isdigit(c); });
+        const std::size_t size = digits ? std::stoul(a.descr.substr(2)) : 0;
         if (order == '>' && size > 1)
             fail(name, "'" + a.descr + "': big-endian data is not supported (save little-endian, e.g. astype('<f4'))");
         bool ok = (a.kind == 'f' && (size == 4 || size == 8)) ||
@@ -132,18 +137,29 @@ namespace xrnn::seq
                 ++i;
             if (i + 1 >= s.size())
                 break;
-            std::size_t used = 0;
+            std::size_t used = 0, dim = 0;
             if (!std::isdigit(static_cast<unsigned char>(s[i])))
                 fail(name, "bad .npy header: shape " + s);
-            a.shape.push_back(std::stoul(s.substr(i), &used));
-            count *= a.shape.back();
+            try
+            {
+                dim = std::stoul(s.substr(i), &used);
+            }
+            catch (const std::out_of_range&)
+            {
+                fail(name, "bad .npy header: shape " + s + " (a dimension past 2^64)");
+            }
+            // a product past size_t would wrap (to 0 for (2^32, 2^32)) and pass the size check
+            if (dim != 0 && count > std::numeric_limits<std::size_t>::max() / dim)
+                fail(name, "bad .npy header: shape " + s + " has more values than any file holds");
+            a.shape.push_back(dim);
+            count *= dim;
             i += used;
         }
 
         const std::size_t off = start + hlen;
-        if (b.size() < off + count * size)
-            fail(name, "truncated data: expected " + std::to_string(count * size) + " bytes, file has " +
-                           std::to_string(b.size() - off));
+        if ((b.size() - off) / size < count) // count * size could wrap
+            fail(name, "truncated data: expected " + std::to_string(count) + " values of " + std::to_string(size)
+                           + " bytes, file has " + std::to_string(b.size() - off) + " bytes of data");
         a.values.resize(count);
         const char* p = b.data() + off;
         for (std::size_t i = 0; i < count; ++i, p += size)

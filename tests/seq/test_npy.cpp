@@ -59,6 +59,16 @@ TEST_SUITE("seq npy")
         write_raw_npy(d + "/short.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }", f4.substr(0, 10));
         CHECK(err("short.npy").find("short.npy: truncated data") != std::string::npos);
 
+        // shapes whose value count wraps size_t: (2^32, 2^32) read as 0 values of 2^32 x 2^32 (fuzz_npy)
+        write_raw_npy(d + "/wrap.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", "");
+        CHECK(err("wrap.npy").find("wrap.npy: bad .npy header: shape (4294967296, 4294967296) has more values") != std::string::npos);
+        write_raw_npy(d + "/wrap4.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 4611686018427387905), }", f4);
+        CHECK(err("wrap4.npy").find("wrap4.npy: truncated data: expected 4611686018427387905 values of 4 bytes") != std::string::npos);
+        write_raw_npy(d + "/huge.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999999,), }", "");
+        CHECK(err("huge.npy").find("huge.npy: bad .npy header: shape (99999999999999999999999,) (a dimension past 2^64)") != std::string::npos);
+        write_raw_npy(d + "/f4x.npy", "{'descr': '<f99999999999999999999', 'fortran_order': False, 'shape': (3, 2), }", f4);
+        CHECK(err("f4x.npy").find("f4x.npy: unsupported dtype '<f99999999999999999999'") != std::string::npos);
+
         write_raw_npy(d + "/int.npy", "{'descr': '<i4', 'fortran_order': False, 'shape': (3, 2), }", f4);
         CHECK(err("int.npy").find("int.npy: '<i4': features must be float32 or float64") != std::string::npos);
 
