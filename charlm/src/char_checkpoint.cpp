@@ -225,8 +225,16 @@ namespace xrnn
         {
             throw CheckpointError("xrnn: checkpoint '" + path + "' has unreadable metadata: " + e.what());
         }
-        check_char_memory(p.config, p.vocab.size(), 0, false); // a forged size fails here, not in new
-        m.model = std::make_unique<CharModel<float>>(model_config(p.config, p.vocab.size()), init_config(p.config));
+        try // names the config does not check (cell, activations, init) are refused by the model
+        {
+            check_char_memory(p.config, p.vocab.size(), 0, false); // a forged size fails here, not in new
+            m.model = std::make_unique<CharModel<float>>(model_config(p.config, p.vocab.size()), init_config(p.config));
+        }
+        catch (const std::invalid_argument& e)
+        {
+            const std::string what = e.what();
+            throw CheckpointError("xrnn: checkpoint '" + path + "': " + (what.rfind("xrnn: ", 0) == 0 ? what.substr(6) : what));
+        }
         // the weights validation measured: the average when the run kept one
         const bool averaged = !raw && p.ckpt.has(kAverage);
         if (averaged)

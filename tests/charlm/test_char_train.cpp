@@ -242,10 +242,12 @@ TEST_CASE("bad input: clear errors")
     // forged metadata numbers are refused, not cast (fuzz_charlm_checkpoint: a float step was
     // undefined behaviour in get<uint64_t>; a vocab entry of 356 would have read as byte 100)
     const std::pair<std::string, std::string> forgeries[] = {{"\"step\":0", "\"step\":1e30"},
-                                                            {"\"vocab\":[10,", "\"vocab\":[356,"}};
+                                                            {"\"vocab\":[10,", "\"vocab\":[356,"},
+                                                            {"\"init\":\"uniform\"", "\"init\":\"unifOrm\""}};
     const char* says[] = {"step must be a whole number from 0 to 18446744073709551615, got 1e+30",
-                          "a vocab entry must be a whole number from 0 to 255, got 356"};
-    for (int i = 0; i < 2; ++i)
+                          "a vocab entry must be a whole number from 0 to 255, got 356",
+                          "forged.ckpt': unknown recurrent initialiser 'unifOrm'"};
+    for (int i = 0; i < 3; ++i)
     {
         xrnn::Checkpoint f = xrnn::load_checkpoint(good.out + "/x.ckpt");
         const auto at = f.meta_json.find(forgeries[i].first);
