@@ -5,11 +5,14 @@
 #define XRNN_FUZZ_FILE_HPP
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <typeinfo>
 #include <unistd.h>
 
 namespace fuzz
@@ -45,6 +48,14 @@ namespace fuzz
     inline std::string write_file(const std::string& name, const std::string& bytes)
     {
         return write_file(name, bytes.data(), bytes.size());
+    }
+
+    // An exception other than the loader's documented ones is a finding too ("stoul" or
+    // "std::bad_alloc" says nothing of the file): print it and abort, libFuzzer keeps the input.
+    [[noreturn]] inline void undocumented(const std::exception& e)
+    {
+        std::fprintf(stderr, "undocumented exception (%s): %s\n", typeid(e).name(), e.what());
+        std::abort();
     }
 }
 

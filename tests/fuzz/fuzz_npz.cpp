@@ -20,16 +20,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         {
             (void)load_data(path, task);
         }
-        catch (const std::exception&)
+        catch (const xrnn::seq::DataError&)
         {
+        }
+        catch (const std::exception& e)
+        {
+            fuzz::undocumented(e);
         }
     }
     try
     {
         (void)load_unlabeled(path);
     }
-    catch (const std::exception&)
+    catch (const xrnn::seq::DataError&)
     {
+    }
+    catch (const std::exception& e)
+    {
+        fuzz::undocumented(e);
     }
     return 0;
 }

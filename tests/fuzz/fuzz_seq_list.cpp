@@ -42,16 +42,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (task == Task::classify || task == Task::ctc)
                 (void)load_data(path, task, &d.classes); // evaluation: labels must be in training's table
         }
-        catch (const std::exception&)
+        catch (const xrnn::seq::DataError&)
         {
+        }
+        catch (const std::exception& e)
+        {
+            fuzz::undocumented(e);
         }
     }
     try
     {
         (void)load_unlabeled(path);
     }
-    catch (const std::exception&)
+    catch (const xrnn::seq::DataError&)
     {
+    }
+    catch (const std::exception& e)
+    {
+        fuzz::undocumented(e);
     }
     return 0;
 }

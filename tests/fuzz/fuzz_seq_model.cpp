@@ -48,8 +48,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     {
         (void)xrnn::seq::load_model(path);
     }
-    catch (const std::exception&)
+    catch (const xrnn::CheckpointError&)
     {
+    }
+    catch (const xrnn::seq::DataError&)
+    {
+    }
+    catch (const std::exception& e)
+    {
+        fuzz::undocumented(e);
     }
     return 0;
 }

@@ -6,7 +6,7 @@
 # of its seed corpus tests/fuzz/corpus/<harness>/ (the repository's corpus is never modified).
 # Prints one line per harness (execs, exec/s, coverage, features, corpus) and fails naming the
 # harness and its crashing input, copied to build-fuzz/crashes/, on any crash, sanitizer report,
-# timeout (-timeout=10) or OOM (2 GB).
+# timeout (-timeout=10), OOM (2 GB) or exception other than the loader's documented ones.
 #
 # XRNN_FUZZ_CORPUS=dir: fuzz on dir/<harness> instead (seeded from the repository's corpus the
 # first time and kept, so that long runs accumulate coverage).
@@ -94,7 +94,7 @@ for h in $harnesses; do
     mkdir -p build-fuzz/crashes
     echo "FAIL $h ($(cat "$work/$h.failed")):"
     # the sanitizer's or libFuzzer's report, from its first line (long C++ names cut)
-    awk '/^==[0-9]+==|runtime error|ERROR: libFuzzer|deadly signal/ { p = 1 } p' "$work/$h.log" | head -n 40 \
+    awk '/^==[0-9]+==|runtime error|ERROR: libFuzzer|deadly signal|^undocumented exception/ { p = 1 } p' "$work/$h.log" | head -n 40 \
       | cut -c 1-240 | sed 's/^/  /'
     for a in "$work/$h.artifacts"/*; do
       [ -f "$a" ] || continue
