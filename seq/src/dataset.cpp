@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -253,7 +254,7 @@ namespace xrnn::seq
                 for (const auto& [name, bytes] : members)
                     if (name != xk && (name.rfind("x_", 0) == 0 || name.rfind("y_", 0) == 0) &&
                         name.size() > 2 && std::isdigit(static_cast<unsigned char>(name[2])) &&
-                        std::stoul(name.substr(2)) >= k)
+                        std::strtoull(name.c_str() + 2, nullptr, 10) >= k) // saturates: stoul threw "stoul" past 2^64
                         fail(path, "member " + name + " present but " + xk +
                                        " missing (valid: x_0, y_0, x_1, y_1, ... without gaps)");
                 break;

@@ -208,6 +208,10 @@ TEST_SUITE("seq dataset")
                 zip.replace(p + at, 4, "\xff\xff\xff\x7f"); // uncompressed size: 2 GiB - 1
         write_text(d + "/forged.npz", zip);
         CHECK(has(error_of([&] { load_npz(d + "/forged.npz", Task::regress); }), "forged.npz: corrupt .npz member x_0.npy"));
+        // a member index past 2^64 is named, not stoul's bare "stoul" (fuzz_npz)
+        write_npz(d + "/bigidx.npz", d + "/t.npy", {"x_99999999999999999999999"});
+        CHECK(has(error_of([&] { load_npz(d + "/bigidx.npz", Task::regress); }),
+                  "bigidx.npz: member x_99999999999999999999999 present but x_0 missing"));
     }
 
     TEST_CASE("seq: validation split is deterministic and disjoint")
