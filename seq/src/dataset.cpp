@@ -2,6 +2,7 @@
 #include "xrnn/seq/dataset.hpp"
 
 #include "xrnn/input_file.hpp"
+#include "xrnn/value_range.hpp"
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -271,8 +272,9 @@ namespace xrnn::seq
             {
                 if (ya.values.size() != 1 || ya.kind == 'f')
                     fail(path + ":" + yk, "class label must be one integer");
-                if (ya.values[0] < 0)
-                    fail(path + ":" + yk, "class label must be >= 0");
+                if (ya.values[0] < 0 || ya.values[0] > 1000000) // as tags; a class id per name below
+                    fail(path + ":" + yk, "class label " + xrnn::plain_number(ya.values[0])
+                                              + " out of range (valid: 0..1000000)");
                 s.label = static_cast<std::int32_t>(ya.values[0]);
                 top_class = std::max<std::int64_t>(top_class, s.label);
             }
@@ -281,6 +283,10 @@ namespace xrnn::seq
                 if (ya.shape.size() > 1 || ya.values.empty())
                     fail(path + ":" + yk, "regression target must be a scalar or a 1-D array");
                 s.target.assign(ya.values.begin(), ya.values.end());
+                for (float v : s.target) // as a list's targets: one NaN would turn every loss NaN
+                    if (!std::isfinite(v))
+                        fail(path + ":" + yk, "non-finite regression target " + std::to_string(v)
+                                                  + " (targets must be finite floats)");
                 if (d.items.size() == 1)
                     d.outputs = s.target.size();
                 else if (s.target.size() != d.outputs)

@@ -2,6 +2,7 @@
 #include "xrnn/seq/npy.hpp"
 
 #include "xrnn/input_file.hpp"
+#include "xrnn/value_range.hpp"
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -212,7 +213,16 @@ namespace xrnn::seq
             fail(name, std::to_string(a.shape.size()) + " dims: tags must be 1-D (steps,)");
         if (a.shape[0] == 0)
             fail(name, "empty sequence (0 tags)");
-        return std::vector<std::int64_t>(a.values.begin(), a.values.end());
+        std::vector<std::int64_t> v(a.values.size());
+        for (std::size_t i = 0; i < v.size(); ++i)
+        {
+            // a uint64 past 2^63 (widened to double) would be an undefined cast
+            if (!(a.values[i] >= -9223372036854775808.0 && a.values[i] < 9223372036854775808.0))
+                fail(name, "tag " + xrnn::plain_number(a.values[i]) + " at step " + std::to_string(i)
+                               + " does not fit a 64-bit signed integer");
+            v[i] = static_cast<std::int64_t>(a.values[i]);
+        }
+        return v;
     }
 
     Matrix read_npy_features(const std::string& path)

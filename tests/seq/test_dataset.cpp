@@ -208,6 +208,34 @@ TEST_SUITE("seq dataset")
                 zip.replace(p + at, 4, "\xff\xff\xff\x7f"); // uncompressed size: 2 GiB - 1
         write_text(d + "/forged.npz", zip);
         CHECK(has(error_of([&] { load_npz(d + "/forged.npz", Task::regress); }), "forged.npz: corrupt .npz member x_0.npy"));
+        // labels and targets of an .npz are checked as a list's are (fuzz_npy: a uint64 past 2^63
+        // was an undefined cast; a label of 1e10 likewise, and a NaN target went on to the loss)
+        auto npz2 = [&](const std::string& name, const std::string& ydict, const std::string& ydata) {
+            seqtest::write_raw_npy(d + "/y.npy", ydict, ydata);
+            static std::string xb, yb; // libzip reads the buffers at zip_close
+            std::ifstream xi(d + "/t.npy", std::ios::binary), yi(d + "/y.npy", std::ios::binary);
+            xb.assign(std::istreambuf_iterator<char>(xi), {});
+            yb.assign(std::istreambuf_iterator<char>(yi), {});
+            int e = 0;
+            zip_t* z = zip_open((d + "/" + name).c_str(), ZIP_CREATE | ZIP_TRUNCATE, &e);
+            REQUIRE(z);
+            zip_file_add(z, "x_0.npy", zip_source_buffer(z, xb.data(), xb.size(), 0), ZIP_FL_OVERWRITE);
+            zip_file_add(z, "y_0.npy", zip_source_buffer(z, yb.data(), yb.size(), 0), ZIP_FL_OVERWRITE);
+            REQUIRE(zip_close(z) == 0);
+            return d + "/" + name;
+        };
+        const std::int64_t big = 10000000000;
+        const std::string label = npz2("label.npz", "{'descr': '<i8', 'fortran_order': False, 'shape': (), }",
+                                       std::string(reinterpret_cast<const char*>(&big), 8));
+        CHECK(has(error_of([&] { load_npz(label, Task::classify); }), "label.npz:y_0: class label 10000000000 out of range"));
+        const std::uint64_t huge[2] = {1, 18446744073709551615ull};
+        const std::string tags = npz2("tags.npz", "{'descr': '<u8', 'fortran_order': False, 'shape': (2,), }",
+                                      std::string(reinterpret_cast<const char*>(huge), 16));
+        CHECK(has(error_of([&] { load_npz(tags, Task::tag); }), "at step 1 does not fit a 64-bit signed integer"));
+        const double nan[1] = {std::nan("")};
+        const std::string target = npz2("target.npz", "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }",
+                                        std::string(reinterpret_cast<const char*>(nan), 8));
+        CHECK(has(error_of([&] { load_npz(target, Task::regress); }), "target.npz:y_0: non-finite regression target"));
         // a member index past 2^64 is named, not stoul's bare "stoul" (fuzz_npz)
         write_npz(d + "/bigidx.npz", d + "/t.npy", {"x_99999999999999999999999"});
         CHECK(has(error_of([&] { load_npz(d + "/bigidx.npz", Task::regress); }),
