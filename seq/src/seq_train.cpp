@@ -478,6 +478,18 @@ namespace xrnn::seq
         c.meta_json = meta.dump();
     }
 
+    namespace
+    {
+        // The metadata's "format", "?" when absent or not a string (json::value() throws on a
+        // document that is not an object and on a format of another type)
+        std::string format_of(const json& meta)
+        {
+            if (meta.is_object() && meta.contains("format") && meta.at("format").is_string())
+                return meta.at("format").get<std::string>();
+            return "?";
+        }
+    }
+
     SavedModel load_model(const std::string& path)
     {
         const Checkpoint c = load_checkpoint(path);
@@ -490,8 +502,8 @@ namespace xrnn::seq
         {
             throw CheckpointError(path + ": its metadata is not JSON: not an xrnn-seq model");
         }
-        if (meta.value("format", std::string()) != "xrnn-seq")
-            throw CheckpointError(path + ": not an xrnn-seq model (format '" + meta.value("format", std::string("?"))
+        if (format_of(meta) != "xrnn-seq")
+            throw CheckpointError(path + ": not an xrnn-seq model (format '" + format_of(meta)
                                   + "'); xrnn-charlm checkpoints are read by xrnn-charlm");
         SavedModel s;
         try // the metadata's problems as one message naming the file
@@ -844,7 +856,7 @@ namespace xrnn::seq
     {
         const Checkpoint c = load_checkpoint(path);
         const json meta = json::parse(c.meta_json);
-        if (meta.value("format", std::string()) != "xrnn-seq" || !meta.contains("train_config"))
+        if (format_of(meta) != "xrnn-seq" || !meta.contains("train_config"))
             throw CheckpointError(path + ": not an xrnn-seq training checkpoint");
         try // the counters get<> reads below: it casts a float past the type unchecked
         {

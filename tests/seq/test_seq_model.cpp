@@ -246,6 +246,15 @@ TEST_CASE("seq model: saved and loaded whole, the model file alone rebuilds the 
     xrnn::save_checkpoint(dir + "/other.ckpt", other);
     CHECK_THROWS_WITH_AS(xrnn::seq::load_model(dir + "/other.ckpt"), doctest::Contains("not an xrnn-seq model"),
                          xrnn::CheckpointError);
+    // metadata that is JSON but not an object, or a format that is not a string (fuzz_seq_model:
+    // json::value() threw its own type_error)
+    for (const char* meta : {"7", "{\"format\": 3}"})
+    {
+        other.meta_json = meta;
+        xrnn::save_checkpoint(dir + "/other.ckpt", other);
+        CHECK_THROWS_WITH_AS(xrnn::seq::load_model(dir + "/other.ckpt"),
+                             doctest::Contains("not an xrnn-seq model (format '?')"), xrnn::CheckpointError);
+    }
 }
 
 TEST_CASE("seq model: bad configurations and inputs name the problem")
