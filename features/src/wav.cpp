@@ -1,8 +1,11 @@
 // wav.cpp -- read_wav on libsndfile, with a one-line DataError for each way a file can be wrong.
 #include "xrnn/features/wav.hpp"
 
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <sstream>
 #include <system_error>
@@ -57,6 +60,60 @@ namespace xrnn::features
             }
             return false;
         }
+
+        // libsndfile 1.2 can loop (for minutes, or for good) inside sf_open on a LIST chunk whose
+        // sizes overrun it (libsndfile issues #873 and #1118; found by tests/fuzz/fuzz_wav with a
+        // 63-byte file), so the RIFF/WAVE chunks before 'data' are walked first: a LIST chunk past
+        // the end of the file, or a LIST entry past the end of its chunk, refuses the file.
+        bool list_chunk_overruns(const std::string& path, std::uint64_t file_size, std::string& detail)
+        {
+            std::ifstream in(path, std::ios::binary);
+            auto read_at = [&](std::uint64_t pos, char* out, std::size_t n) {
+                in.clear();
+                in.seekg(static_cast<std::streamoff>(pos));
+                return static_cast<bool>(in.read(out, static_cast<std::streamsize>(n)));
+            };
+            auto u32 = [](const char* b) {
+                std::uint32_t v = 0;
+                for (int i = 3; i >= 0; --i)
+                    v = (v << 8) | static_cast<unsigned char>(b[i]);
+                return std::uint64_t{v};
+            };
+            char h[12];
+            if (!read_at(0, h, 12) || std::memcmp(h, "RIFF", 4) != 0 || std::memcmp(h + 8, "WAVE", 4) != 0)
+                return false; // RIFX, RF64 or not WAV: libsndfile says which
+            for (std::uint64_t pos = 12; pos + 8 <= file_size;)
+            {
+                char c[8];
+                if (!read_at(pos, c, 8) || std::memcmp(c, "data", 4) == 0)
+                    return false;
+                const std::uint64_t end = pos + 8 + u32(c + 4);
+                if (std::memcmp(c, "LIST", 4) == 0)
+                {
+                    if (end > file_size)
+                    {
+                        detail = "its LIST chunk at byte " + std::to_string(pos) + " declares " + std::to_string(u32(c + 4))
+                                 + " bytes, past the end of the file (" + std::to_string(file_size) + " bytes)";
+                        return true;
+                    }
+                    for (std::uint64_t sub = pos + 12; sub + 8 <= end;) // entries after the list type
+                    {
+                        char e[8];
+                        if (!read_at(sub, e, 8))
+                            return false;
+                        if (sub + 8 + u32(e + 4) > end)
+                        {
+                            detail = "an entry of its LIST chunk at byte " + std::to_string(sub) + " declares "
+                                     + std::to_string(u32(e + 4)) + " bytes, past the end of the chunk";
+                            return true;
+                        }
+                        sub += 8 + u32(e + 4) + (u32(e + 4) & 1);
+                    }
+                }
+                pos = end + (u32(c + 4) & 1); // chunks are padded to even sizes
+            }
+            return false;
+        }
     }
 
     Waveform read_wav(const std::string& path, const WavOptions& opts)
@@ -70,8 +127,11 @@ namespace xrnn::features
             fail(path, "is a directory, not a WAV file");
         if (!fs::is_regular_file(st)) // a FIFO or device would block the read or never end
             fail(path, "is not a regular file (a FIFO, device or socket); give a WAV file");
-        if (fs::file_size(path, ec) == 0)
+        const std::uint64_t bytes = fs::file_size(path, ec);
+        if (bytes == 0)
             fail(path, "is empty (0 bytes), not a WAV file");
+        if (std::string overrun; list_chunk_overruns(path, bytes, overrun))
+            fail(path, "corrupt WAV file: " + overrun);
 
         SF_INFO info{};
         std::unique_ptr<SNDFILE, SndfileCloser> f(sf_open(path.c_str(), SFM_READ, &info));

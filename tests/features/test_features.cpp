@@ -423,6 +423,23 @@ TEST_SUITE("features")
         std::filesystem::resize_file(d + "/cut_header.wav", 30);
         e = data_error_of([&] { xf::read_wav(d + "/cut_header.wav"); });
         CHECK(contains(e, "cut_header.wav: not a readable WAV file"));
+        // a LIST chunk past the end of the file: libsndfile 1.2's sf_open looped on it (fuzz_wav,
+        // libsndfile issues #873 and #1118); refused before libsndfile opens it
+        const std::string hang = std::string("RIFF\x24\0\0\0WAVEfmt \x10\0\0\0\x01\0\xf2\xe9\0\x80\x3e\x02\0\0\x7d\0", 32)
+                                 + std::string("\0\x02\0\x10LIST\0data", 13) + std::string(11, '\xff') + '\xf7'
+                                 + std::string(5, '\xff') + '\0';
+        write_text(d + "/list.wav", hang);
+        e = data_error_of([&] { xf::read_wav(d + "/list.wav"); });
+        CHECK(contains(e, "list.wav: corrupt WAV file: its LIST chunk at byte 36 declares 1952539648 bytes, past the end"));
+        // a well-formed LIST chunk (INFO with a title) reads as before
+        write_sound(d + "/titled.wav", wav16, 1, 16000, 1000);
+        std::ifstream in(d + "/titled.wav", std::ios::binary);
+        std::string titled{std::istreambuf_iterator<char>(in), {}};
+        const std::string list("LIST\x12\0\0\0INFOINAM\x06\0\0\0hello\0", 26);
+        titled.insert(titled.find("data"), list);
+        titled[4] = static_cast<char>(titled[4] + 26); // the RIFF size (small: no carry)
+        write_text(d + "/titled.wav", titled);
+        CHECK(xf::read_wav(d + "/titled.wav").samples.size() == 1000);
 
         write_sound(d + "/stereo.wav", wav16, 2, 16000, 1000);
         e = data_error_of([&] { xf::read_wav(d + "/stereo.wav"); });
