@@ -76,7 +76,7 @@ namespace xrnn
                    std::string(r.name) + " must be " + range_text(r) + ", got " + v.dump());
     }
 
-    // For a whole-number field read with nlohmann's get_to but not range-checked on load (older
+    // For a whole-number field read with the JSON library's get_to but not range-checked on load (older
     // files may hold a seed of -1, i.e. 2^64 - 1): get_to casts a JSON float to the integer type
     // unchecked, undefined behaviour past T's range (1e30, or -1.5 into an unsigned type), so a
     // float value must fit T. Integers, strings and absent values pass (get_to converts or refuses
