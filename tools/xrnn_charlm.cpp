@@ -5,6 +5,7 @@
 #include <xrnn/charlm/commands.hpp>
 #include <xrnn/checkpoint.hpp>
 #include <xrnn/init.hpp>
+#include <xrnn/interop/state_dict.hpp>
 #include <xrnn/optimizer.hpp>
 
 #include <CLI/CLI.hpp>
@@ -166,6 +167,19 @@ int main(int argc, char** argv)
     bool raw_weights = false;
     eval->add_flag("--raw-weights", raw_weights, "evaluate the trained weights, not their moving average (runs with --ema)");
 
+    // ---- export / import: PyTorch state_dict folders (interop/state_dict.hpp)
+    std::string export_out, export_format = "torch";
+    auto* exp = app.add_subcommand("export", "write a checkpoint's model as a PyTorch state_dict folder (.npy per tensor + config.json)");
+    exp->add_option("--checkpoint", ckpt, "checkpoint file")->required();
+    exp->add_option("--out", export_out, "new folder to write")->required();
+    exp->add_option("--format", export_format, "torch: one .npy per state_dict key + config.json")
+        ->check(CLI::IsMember({"torch"}))->capture_default_str();
+    exp->add_flag("--raw-weights", raw_weights, "export the trained weights, not their moving average (runs with --ema)");
+    std::string import_from, import_out;
+    auto* imp = app.add_subcommand("import", "make a checkpoint (for sample and eval) from a state_dict folder");
+    imp->add_option("--from", import_from, "folder written by export or by examples/torch_interop.py")->required();
+    imp->add_option("--out", import_out, "new checkpoint file to write")->required();
+
     if (const int rc = xrnn_cli::parse(app, argc, argv, "xrnn-charlm"); rc >= 0)
         return rc;
 
@@ -206,6 +220,19 @@ int main(int argc, char** argv)
                     std::fflush(stdout);
             });
             std::fputc('\n', stdout);
+            return 0;
+        }
+        if (*exp)
+        {
+            xrnn::interop::export_char_checkpoint(ckpt, export_out, raw_weights);
+            std::printf("wrote %s (config.json and one .npy per tensor; examples/torch_interop.py loads it into torch.nn)\n",
+                        export_out.c_str());
+            return 0;
+        }
+        if (*imp)
+        {
+            xrnn::interop::import_char_checkpoint(import_from, import_out);
+            std::printf("wrote %s (sample and eval read it; it holds no training state to resume)\n", import_out.c_str());
             return 0;
         }
         if (*eval)

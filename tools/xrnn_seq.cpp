@@ -4,6 +4,7 @@
 #include <xrnn/activation.hpp>
 #include <xrnn/blas.hpp>
 #include <xrnn/cell_traits.hpp>
+#include <xrnn/interop/state_dict.hpp>
 #include <xrnn/optimizer.hpp>
 #include <xrnn/sequence_pool.hpp>
 #include <xrnn/seq/example_data.hpp>
@@ -108,6 +109,18 @@ int main(int argc, char** argv)
     make->add_option("--max-len", max_len, "longest sequence")->check(in(kLength))->capture_default_str();
     make->add_option("--seed", seed, "random seed")->check(in(xrnn::limits::seed))->capture_default_str();
 
+    // ---- export / import: PyTorch state_dict folders (interop/state_dict.hpp)
+    std::string export_out, export_format = "torch";
+    auto* exp = app.add_subcommand("export", "write a saved model as a PyTorch state_dict folder (.npy per tensor + config.json)");
+    exp->add_option("--model", model_path, "model file (best.ckpt or last.ckpt)")->required();
+    exp->add_option("--out", export_out, "new folder to write")->required();
+    exp->add_option("--format", export_format, "torch: one .npy per state_dict key + config.json")
+        ->check(CLI::IsMember({"torch"}))->capture_default_str();
+    std::string import_from, import_out;
+    auto* imp = app.add_subcommand("import", "make a model file (for eval and predict) from a state_dict folder");
+    imp->add_option("--from", import_from, "folder written by export or by examples/torch_interop.py")->required();
+    imp->add_option("--out", import_out, "new model file to write")->required();
+
     if (const int rc = xrnn_cli::parse(app, argc, argv, "xrnn-seq"); rc >= 0)
         return rc;
 
@@ -197,6 +210,19 @@ int main(int argc, char** argv)
             }
             std::filesystem::rename(tmp, csv_path);
             std::cerr << "wrote " << d.size() << " predictions to " << csv_path << "\n";
+            return 0;
+        }
+        if (*exp)
+        {
+            xrnn::interop::export_seq_model(model_path, export_out);
+            std::cout << "wrote " << export_out
+                      << " (config.json and one .npy per tensor; examples/torch_interop.py loads it into torch.nn)\n";
+            return 0;
+        }
+        if (*imp)
+        {
+            xrnn::interop::import_seq_model(import_from, import_out);
+            std::cout << "wrote " << import_out << " (eval and predict read it; it holds no training state to resume)\n";
             return 0;
         }
         if (*make)

@@ -153,6 +153,9 @@ namespace xrnn
     std::unique_ptr<CharTrainer> CharTrainer::resume(const std::string& path, const ResumeOverrides& overrides)
     {
         ModelPart p = read_model_part(path);
+        if (p.meta.value("model_only", false))
+            throw CheckpointError("xrnn: checkpoint '" + path + "' holds a model without training state (made by "
+                                  "import): it can be sampled and evaluated, not resumed; train a new run instead");
         const TrainConfig c = resumed_config(p.config, overrides);
         auto t = std::make_unique<CharTrainer>(c);
         try
@@ -243,5 +246,19 @@ namespace xrnn
             get_model_params(p.ckpt, *m.model);
         m.averaged = averaged;
         return m;
+    }
+
+    void save_char_model(const std::string& path, const LoadedCharModel& m)
+    {
+        json j;
+        j["format"] = "xrnn-charlm";
+        j["model_only"] = true;
+        j["config"] = config_to_json(m.config);
+        j["vocab"] = m.vocab.symbols();
+        j["step"] = m.step;
+        Checkpoint c;
+        c.meta_json = j.dump();
+        put_model_params(c, *m.model);
+        save_checkpoint(path, c);
     }
 }

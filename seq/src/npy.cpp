@@ -245,4 +245,22 @@ namespace xrnn::seq
     {
         write_file(path, "<i4", "(" + std::to_string(v.size()) + ",)", v.data(), v.size() * sizeof(std::int32_t));
     }
+
+    void write_npy(const std::string& path, const std::vector<std::size_t>& shape, const float* data)
+    {
+        std::string text = "(";
+        std::size_t n = 1;
+        for (std::size_t i = 0; i < shape.size(); ++i)
+        {
+            text += (i ? ", " : "") + std::to_string(shape[i]);
+            n *= shape[i];
+        }
+        text += shape.size() == 1 ? ",)" : ")";
+        write_file(path, "<f4", text, data, n * sizeof(float));
+    }
+
+    NpyArray read_npy(const std::string& path)
+    {
+        return parse_npy(read_all(path), path);
+    }
 }

@@ -858,6 +858,9 @@ namespace xrnn::seq
         const json meta = json::parse(c.meta_json);
         if (format_of(meta) != "xrnn-seq" || !meta.contains("train_config"))
             throw CheckpointError(path + ": not an xrnn-seq training checkpoint");
+        if (meta.value("model_only", false))
+            throw CheckpointError(path + ": holds a model without training state (made by import): it can be "
+                                         "evaluated and used to predict, not resumed; train a new run instead");
         try // the counters get<> reads below: it casts a float past the type unchecked
         {
             for (const char* p : {"/epoch", "/batch", "/step", "/best_epoch"})

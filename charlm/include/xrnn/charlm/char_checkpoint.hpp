@@ -32,6 +32,9 @@ namespace xrnn
     // raw = false: the moving average when the checkpoint has one (the weights validation
     // measured), else the trained weights; raw = true: always the trained weights.
     LoadedCharModel load_char_model(const std::string& checkpoint, bool raw = false);
+    // Writes a model without training state (an imported one): load_char_model, sample and eval
+    // read it; CharTrainer::resume refuses it, naming what it lacks.
+    void save_char_model(const std::string& checkpoint, const LoadedCharModel& m);
 }
 
 #endif

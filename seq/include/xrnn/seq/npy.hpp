@@ -1,7 +1,7 @@
 // xrnn/seq/npy.hpp -- read and write NumPy .npy files (format versions 1.0, 2.0, 3.0).
 //
 // Reads 2-D float32/float64 C-order arrays as features (a 1-D array of shape (T,) is (T,1)) and
-// 1-D integer arrays as per-step tags; writes float32 2-D and int32 1-D. Not a general npy
+// 1-D integer arrays as per-step tags; writes float32 of any shape and int32 1-D. Not a general npy
 // library: no Fortran order, no big-endian, no structured or object dtypes.
 // Format reference: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
 #ifndef XRNN_SEQ_NPY_HPP
@@ -47,6 +47,9 @@ namespace xrnn::seq
 
     void write_npy(const std::string& path, const Matrix& m);                  // float32 (rows, cols)
     void write_npy(const std::string& path, const std::vector<std::int32_t>& v); // int32 (n,)
+    // float32 of any shape (a state_dict tensor); C order
+    void write_npy(const std::string& path, const std::vector<std::size_t>& shape, const float* data);
+    NpyArray read_npy(const std::string& path); // any supported dtype and shape, regular files only
 }
 
 #endif
