@@ -221,9 +221,9 @@ namespace xrnn::interop
             {
                 a = seq::read_npy(file);
             }
-            catch (const seq::DataError& e)
+            catch (const seq::DataError& e) // names the file already
             {
-                fail(file, rethrow_message(e));
+                throw std::invalid_argument(std::string("xrnn: ") + e.what());
             }
             if (a.kind != 'f')
                 fail(file, "dtype '" + a.descr + "'; a tensor must be float32 or float64");
