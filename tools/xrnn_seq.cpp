@@ -113,13 +113,13 @@ int main(int argc, char** argv)
     std::string export_out, export_format = "torch";
     auto* exp = app.add_subcommand("export", "write a saved model as a PyTorch state_dict folder (.npy per tensor + config.json)");
     exp->add_option("--model", model_path, "model file (best.ckpt or last.ckpt)")->required();
-    exp->add_option("--out", export_out, "new folder to write")->required();
+    exp->add_option("--out", export_out, "new folder to write")->required()->check(xrnn_cli::not_empty("a folder"));
     exp->add_option("--format", export_format, "torch: one .npy per state_dict key + config.json")
         ->check(CLI::IsMember({"torch"}))->capture_default_str();
     std::string import_from, import_out;
     auto* imp = app.add_subcommand("import", "make a model file (for eval and predict) from a state_dict folder");
     imp->add_option("--from", import_from, "folder written by export or by examples/torch_interop.py")->required();
-    imp->add_option("--out", import_out, "new model file to write")->required();
+    imp->add_option("--out", import_out, "new model file to write")->required()->check(xrnn_cli::not_empty("a file"));
 
     if (const int rc = xrnn_cli::parse(app, argc, argv, "xrnn-seq"); rc >= 0)
         return rc;

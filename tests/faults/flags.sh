@@ -51,6 +51,8 @@ tools = {
         "train": ([], r"train needs --data", 26),
         "sample": (["--checkpoint", missing], r"does not exist", 3),
         "eval": (["--checkpoint", missing, "--data", missing], r"does not exist", 0),
+        "export": (["--checkpoint", missing, "--out", os.path.join(tmp, "exp")], r"does not exist", 0),
+        "import": (["--from", missing, "--out", os.path.join(tmp, "imp.ckpt")], r"not a folder", 0),
     }),
     "xrnn-gradflow": (gradflow, {
         "probe": (["--task", "nosuch"], r"unknown task 'nosuch'", 11),
@@ -61,6 +63,8 @@ tools = {
         "eval": (["--model", missing, "--data", missing], r"does not exist", 2),
         "predict": (["--model", missing, "--data", missing], r"does not exist", 2),
         "make-data": (["--kind", "nosuch", "--out", os.path.join(tmp, "made")], r"unknown example kind|example lengths need", 4),
+        "export": (["--model", missing, "--out", os.path.join(tmp, "exp")], r"does not exist", 0),
+        "import": (["--from", missing, "--out", os.path.join(tmp, "imp.ckpt")], r"not a folder", 0),
     }),
     "xrnn-speech": (speech, {
         "prepare": (["--corpus", missing, "--out", os.path.join(tmp, "feat")], r"not a corpus folder|num_ceps must be at most", 6),
