@@ -3,12 +3,16 @@
 
 #include <zip.h>
 
+#include "xrnn/input_file.hpp"
 #include "xrnn/seq/npy.hpp"
 
 namespace xrnn::seq
 {
     std::map<std::string, std::string> read_npz(const std::string& path)
     {
+        // a FIFO, device or folder is named as such (libzip would say "Operation not supported")
+        if (const std::string problem = input_file_problem(path); !problem.empty())
+            throw DataError("'" + path + "' " + problem);
         int err = 0;
         zip_t* z = zip_open(path.c_str(), ZIP_RDONLY, &err);
         if (!z)

@@ -171,7 +171,14 @@ for args in "train --train fifo --out seq_special" "train --train /dev/zero --ou
             "predict --model fifo --data sdata/list.txt" "eval --model /dev/zero --data sdata/list.txt"; do
   one_line_error $S $args
 done
-ok "FIFO, /dev/zero and a folder as --data, --checkpoint, --resume, list and .npy: one-line errors, no hang"
+mkfifo fifo.npz
+one_line_error $S train --train fifo.npz --out seq_special
+expect_in_err "is a FIFO (named pipe), not a regular file"
+for args in "import --from fifo --out imp.ckpt" "export --checkpoint fifo --out exp_special"; do
+  one_line_error $C $args
+done
+[ ! -e imp.ckpt ] && [ ! -e exp_special ] || fail "a refused import/export wrote something"
+ok "FIFO, /dev/zero and a folder as --data, --checkpoint, --resume, list, .npy, .npz and export/import: one-line errors, no hang"
 
 # ---- xrnn-seq: two runs into one folder, SIGHUP saves
 $S train --train sdata/list.txt --cell gru --hidden-size 16 --epochs 100000 --batch-size 8 --threads 1 --out sbusy 2>sbusy.log &
