@@ -5,16 +5,19 @@
 # `meson install` lays out headers, library and xrnn.pc.
 set -eu
 cd "$(dirname "$0")/.."
+t0=$(date +%s)
+# each step's header says how far into the 25-minute budget it starts
+phase() { echo "== $1 ($(( $(date +%s) - t0 )) s in)"; }
 sh scripts/deps.sh
 
-echo "== release build, -Wall -Wextra -Werror"
+phase "release build, -Wall -Wextra -Werror"
 # build/ may exist already, configured by a command that does not ask for -Werror (the
 # benchmark scripts' plain `meson setup build`): turn it on there too, or this would not check it.
 if [ -d build ]; then meson configure build -Dwerror=true; else meson setup build -Dwerror=true; fi
 meson compile -C build
 meson test -C build --print-errorlogs
 
-echo "== address + undefined sanitizers"
+phase "address + undefined sanitizers"
 # -Wno-maybe-uninitialized: GCC 12 reports false positives inside libstdc++'s <regex> (used by
 # xtensor's xnpy) only when -fsanitize is on; the release build above keeps the warning.
 # Only the suite runs here, so the tools, benchmarks and examples are not built a second time.
@@ -28,12 +31,12 @@ meson compile -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-asan --print-errorlogs --no-suite consumer
 
-echo "== fuzz: 30 s per harness"
+phase "fuzz: 30 s per harness"
 # libFuzzer on every loader of untrusted input (checkpoints, .npy/.npz, lists, WAV, corpus, config
 # JSON), clang + ASan + UBSan, two harnesses at a time; fails naming the harness and the input
 sh tests/fuzz/run.sh 30
 
-echo "== meson install"
+phase "meson install"
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
 meson install -C build --destdir "$dest" --quiet
@@ -55,4 +58,4 @@ c++ -std=c++17 -fsyntax-only -I"$inc" $(pkg-config --cflags openblas) "$dest/use
 echo "install: headers, libxrnn.so and xrnn.pc present; no wing headers; xrnn.hpp compiles from the install"
 # one closing line for CI: meson tests that passed in both builds
 ok=$(cat build/meson-logs/testlog.json build-asan/meson-logs/testlog.json | grep -c '"result": "OK"')
-echo "xrnn: $ok passed, 0 failed"
+echo "xrnn: $ok passed, 0 failed ($(( $(date +%s) - t0 )) s)"
