@@ -15,6 +15,7 @@ phase "release build, -Wall -Wextra -Werror"
 # benchmark scripts' plain `meson setup build`): turn it on there too, or this would not check it.
 if [ -d build ]; then meson configure build -Dwerror=true; else meson setup build -Dwerror=true; fi
 meson compile -C build
+phase "release suite"
 meson test -C build --print-errorlogs
 
 phase "address + undefined sanitizers"
