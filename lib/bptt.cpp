@@ -166,21 +166,19 @@ namespace xrnn
     }
 
     template <class T>
-    void Recurrent<T>::check_state(const RecurrentState<T>& s, std::size_t batch, const char* what) const
+    void Recurrent<T>::check_state(View3<T> h, View3<T> c, std::size_t batch, const char* what) const
     {
         const std::array<std::size_t, 3> want{units(), batch, config_.hidden_size};
         const char* dims_name = directions() == 2 ? "(2 * num_layers, batch, hidden_size)"
                                                   : "(num_layers, batch, hidden_size)";
-        auto ok = [&](const Tensor3<T>& t) {
-            return t.size() == 0 || std::equal(want.begin(), want.end(), t.shape().begin());
-        };
-        XRNN_CHECK(ok(s.h), std::string(what) + ".h has shape " + detail::shape_str(s.h.shape())
-                                + "; expected " + dims_name + " = " + detail::shape_str(want)
-                                + " or empty for zeros");
-        XRNN_CHECK(traits_->cell_state || s.c.size() == 0,
+        auto ok = [&](const View3<T>& t) { return t.size() == 0 || t.shape == want; };
+        XRNN_CHECK(ok(h), std::string(what) + ".h has shape " + detail::shape_str(h.shape)
+                              + "; expected " + dims_name + " = " + detail::shape_str(want)
+                              + " or empty for zeros");
+        XRNN_CHECK(traits_->cell_state || c.size() == 0,
                    std::string(what) + ".c is given but " + traits_->name
                        + " cells have no cell state");
-        XRNN_CHECK(ok(s.c), std::string(what) + ".c has shape " + detail::shape_str(s.c.shape())
+        XRNN_CHECK(ok(c), std::string(what) + ".c has shape " + detail::shape_str(c.shape)
                                 + "; expected " + dims_name + " = " + detail::shape_str(want)
                                 + " or empty for zeros");
     }
@@ -287,18 +285,18 @@ namespace xrnn
     }
 
     template <class T>
-    void Recurrent<T>::forward_impl(const Tensor3<T>& x, const RecurrentState<T>& s0,
+    void Recurrent<T>::forward_impl(View3<T> x, View3<T> s0h, View3<T> s0c,
                                     const std::vector<std::size_t>& lengths, const T* x_proj)
     {
-        XRNN_CHECK(x.dimension() == 3 && x.shape()[0] > 0 && x.shape()[1] > 0,
+        XRNN_CHECK(x.shape[0] > 0 && x.shape[1] > 0,
                    "input must be (seq_len, batch, input_size) with seq_len, batch > 0; got "
-                       + detail::shape_str(x.shape()));
-        XRNN_CHECK(x.shape()[2] == config_.input_size,
-                   "input has " + std::to_string(x.shape()[2]) + " features per step (shape "
-                       + detail::shape_str(x.shape()) + ") but the model's input_size is "
+                       + detail::shape_str(x.shape));
+        XRNN_CHECK(x.shape[2] == config_.input_size,
+                   "input has " + std::to_string(x.shape[2]) + " features per step (shape "
+                       + detail::shape_str(x.shape) + ") but the model's input_size is "
                        + std::to_string(config_.input_size));
-        const std::size_t S = x.shape()[0], B = x.shape()[1], I = config_.input_size;
-        check_state(s0, B, "initial state");
+        const std::size_t S = x.shape[0], B = x.shape[1], I = config_.input_size;
+        check_state(s0h, s0c, B, "initial state");
         set_lengths(lengths, S, B);
         XRNN_CHECK(!packed_ || !x_proj, "precomputed input projections need a dense call");
         steps_ = S;
@@ -307,12 +305,12 @@ namespace xrnn
         weight_drop_active_ = training_ && config_.weight_drop > 0.0;
         if (weight_drop_active_)
             draw_weight_masks();
-        const T* h0 = s0.h.size() ? s0.h.data() : nullptr;
-        const T* c0 = s0.c.size() ? s0.c.data() : nullptr;
+        const T* h0 = s0h.size() ? s0h.data : nullptr;
+        const T* c0 = s0c.size() ? s0c.data : nullptr;
         if (!packed_)
         {
-            ensure_shape(input_, x.shape());
-            std::copy(x.begin(), x.end(), input_.begin());
+            ensure_shape(input_, x.shape);
+            std::copy(x.data, x.data + x.size(), input_.begin());
             run_forward(input_.data(), h0, c0, x_proj);
             return;
         }
@@ -320,7 +318,7 @@ namespace xrnn
         for (std::size_t t = 0; t < S; ++t)
             for (std::size_t i = 0; i < step_rows_[t]; ++i)
             {
-                const T* src = x.data() + (t * B + order_[i]) * I;
+                const T* src = x.data + (t * B + order_[i]) * I;
                 std::copy(src, src + I, input_.data() + (step_start_[t] + i) * I);
             }
         const T* s[2] = {h0, c0}; // initial states, rows reordered
@@ -396,8 +394,14 @@ namespace xrnn
     void Recurrent<T>::forward(const Tensor3<T>& x, const RecurrentState<T>& s0, Tensor3<T>& y,
                                RecurrentState<T>& sT, const std::vector<std::size_t>& lengths)
     {
-        XRNN_CHECK(x.dimension() == 3, "input must be 3-D (seq_len, batch, input_size)");
-        forward_impl(x, s0, lengths, nullptr);
+        forward(view3(x), view3(s0.h), view3(s0.c), y, sT, lengths);
+    }
+
+    template <class T>
+    void Recurrent<T>::forward(View3<T> x, View3<T> h0, View3<T> c0, Tensor3<T>& y, RecurrentState<T>& sT,
+                               const std::vector<std::size_t>& lengths)
+    {
+        forward_impl(x, h0, c0, lengths, nullptr);
         write_output(y);
         write_final_state(sT);
     }
@@ -470,17 +474,17 @@ namespace xrnn
     }
 
     template <class T>
-    void Recurrent<T>::backward_impl(const Tensor3<T>& dy, const RecurrentState<T>& dsT,
-                                     Tensor3<T>* dx, RecurrentState<T>* ds0)
+    void Recurrent<T>::backward_impl(View3<T> dy, View3<T> dsTh, View3<T> dsTc, Tensor3<T>* dx,
+                                     RecurrentState<T>* ds0)
     {
         XRNN_CHECK(steps_ > 0, "backward called before any forward");
         const std::size_t S = steps_, B = batch_, H = config_.hidden_size, O = output_size();
         const std::size_t I = config_.input_size, U = units();
         const std::array<std::size_t, 3> want{S, B, O};
-        XRNN_CHECK(dy.dimension() == 3 && std::equal(want.begin(), want.end(), dy.shape().begin()),
-                   "dy has shape " + detail::shape_str(dy.shape())
-                       + " but the last forward produced outputs of shape " + detail::shape_str(want));
-        check_state(dsT, B, "final-state gradient");
+        XRNN_CHECK(dy.shape == want, "dy has shape " + detail::shape_str(dy.shape)
+                                         + " but the last forward produced outputs of shape "
+                                         + detail::shape_str(want));
+        check_state(dsTh, dsTc, B, "final-state gradient");
         if (dx)
             ensure_shape(*dx, std::array<std::size_t, 3>{S, B, I});
         if (ds0)
@@ -488,11 +492,11 @@ namespace xrnn
             ensure_shape(ds0->h, std::array<std::size_t, 3>{U, B, H});
             ensure_shape(ds0->c, std::array<std::size_t, 3>{traits_->cell_state ? U : 0, B, H});
         }
-        const T* dhT = dsT.h.size() ? dsT.h.data() : nullptr;
-        const T* dcT = dsT.c.size() ? dsT.c.data() : nullptr;
+        const T* dhT = dsTh.size() ? dsTh.data : nullptr;
+        const T* dcT = dsTc.size() ? dsTc.data : nullptr;
         if (!packed_)
         {
-            run_backward(dy.data(), dhT, dcT, dx ? dx->data() : nullptr, ds0 ? ds0->h.data() : nullptr,
+            run_backward(dy.data, dhT, dcT, dx ? dx->data() : nullptr, ds0 ? ds0->h.data() : nullptr,
                          ds0 && ds0->c.size() ? ds0->c.data() : nullptr);
             return;
         }
@@ -501,7 +505,7 @@ namespace xrnn
         for (std::size_t t = 0; t < S; ++t)
             for (std::size_t i = 0; i < step_rows_[t]; ++i)
             {
-                const T* src = dy.data() + (t * B + order_[i]) * O;
+                const T* src = dy.data + (t * B + order_[i]) * O;
                 std::copy(src, src + O, dy_.data() + (step_start_[t] + i) * O);
             }
         // state gradients in row order: ds_[0], ds_[1] = dhT, dcT; ds_[2], ds_[3] = dh0, dc0
@@ -553,7 +557,13 @@ namespace xrnn
     void Recurrent<T>::backward(const Tensor3<T>& dy, const RecurrentState<T>& dsT, Tensor3<T>& dx,
                                 RecurrentState<T>& ds0)
     {
-        backward_impl(dy, dsT, &dx, &ds0);
+        backward_impl(view3(dy), view3(dsT.h), view3(dsT.c), &dx, &ds0);
+    }
+
+    template <class T>
+    void Recurrent<T>::backward(View3<T> dy, View3<T> dhT, View3<T> dcT, Tensor3<T>& dx, RecurrentState<T>& ds0)
+    {
+        backward_impl(dy, dhT, dcT, &dx, &ds0);
     }
 
     template <class T>
@@ -566,7 +576,7 @@ namespace xrnn
                        "batch size changed from " + std::to_string(carried_.h.shape()[1]) + " to "
                            + std::to_string(x.shape()[1])
                            + " between stateful chunks; call reset_state() first");
-        forward_impl(x, carried_, lengths, nullptr);
+        forward_impl(view3(x), view3(carried_.h), view3(carried_.c), lengths, nullptr);
         write_output(y);
         write_final_state(carried_); // the caches hold their own copy of the initial state
     }
@@ -586,7 +596,7 @@ namespace xrnn
                        "batch size changed from " + std::to_string(carried_.h.shape()[1]) + " to "
                            + std::to_string(x.shape()[1])
                            + " between stateful chunks; call reset_state() first");
-        forward_impl(x, carried_, {}, x_proj);
+        forward_impl(view3(x), view3(carried_.h), view3(carried_.c), {}, x_proj);
         write_final_state(carried_);
     }
 
@@ -598,14 +608,14 @@ namespace xrnn
             reset_state();
             return;
         }
-        check_state(s, s.h.shape()[1], "carried state");
+        check_state(view3(s.h), view3(s.c), s.h.shape()[1], "carried state");
         carried_ = s;
     }
 
     template <class T>
     void Recurrent<T>::backward_stateful(const Tensor3<T>& dy, Tensor3<T>* dx)
     {
-        backward_impl(dy, RecurrentState<T>{}, dx, nullptr);
+        backward_impl(view3(dy), View3<T>{}, View3<T>{}, dx, nullptr);
     }
 
     template <class T>

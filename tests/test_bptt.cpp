@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace
@@ -494,4 +495,56 @@ TEST_CASE("lengths and bidirectional: bad input names the problem")
     CHECK(y.shape()[2] == 10);
     CHECK(s.h.shape()[0] == 4);
     CHECK_THROWS_WITH_AS(net.output_data(), doctest::Contains("unidirectional full-length"), std::invalid_argument);
+}
+
+TEST_CASE("View3 overloads (caller buffers, the Python module's path) equal the Tensor3 calls bit for bit")
+{
+    for (xrnn::CellKind cell : xrnn::cell_kinds())
+        for (int variant = 0; variant < 3; ++variant) // dense; lengths; bidirectional with lengths
+        {
+            INFO(xrnn::cell_name(cell) << " variant " << variant);
+            xrnn::RecurrentConfig cfg = config(cell);
+            cfg.bidirectional = variant == 2;
+            const std::vector<std::size_t> lengths = variant ? std::vector<std::size_t>{4, 2, 5} : std::vector<std::size_t>{};
+            xrnn::Recurrent<double> a(cfg, {5}), b(cfg, {5});
+            const std::size_t U = a.units(), T = 5, B = 3;
+            const auto x = random3<double>(T, B, 3, 1), dy = random3<double>(T, B, a.output_size(), 2);
+            xrnn::RecurrentState<double> s0, dsT;
+            s0.h = random3<double>(U, B, 5, 3);
+            dsT.h = random3<double>(U, B, 5, 4);
+            if (a.traits().cell_state)
+            {
+                s0.c = random3<double>(U, B, 5, 5);
+                dsT.c = random3<double>(U, B, 5, 6);
+            }
+            xrnn::Tensor3<double> ya, yb, dxa, dxb;
+            xrnn::RecurrentState<double> sa, sb, da, db;
+            a.forward(x, s0, ya, sa, lengths);
+            a.backward(dy, dsT, dxa, da);
+            // raw buffers, as a NumPy array hands them over
+            const std::vector<double> xv(x.begin(), x.end()), dyv(dy.begin(), dy.end());
+            b.forward(xrnn::View3<double>{xv.data(), {T, B, 3}}, xrnn::view3(s0.h), xrnn::view3(s0.c), yb, sb, lengths);
+            b.backward(xrnn::View3<double>{dyv.data(), {T, B, a.output_size()}}, xrnn::view3(dsT.h),
+                       xrnn::view3(dsT.c), dxb, db);
+            CHECK(ya == yb);
+            CHECK(sa.h == sb.h);
+            CHECK(sa.c == sb.c);
+            CHECK(dxa == dxb);
+            CHECK(da.h == db.h);
+            CHECK(da.c == db.c);
+            CHECK(std::equal(a.params().grads(), a.params().grads() + a.params().size(), b.params().grads()));
+            // not comparing empty or zero tensors
+            CHECK(ya.size() == T * B * a.output_size());
+            CHECK(std::any_of(dxa.begin(), dxa.end(), [](double v) { return v != 0; }));
+        }
+    // size-0 views are zeros, as empty Tensor3 states are
+    xrnn::Recurrent<float> a(config(xrnn::CellKind::lstm), {2}), b(config(xrnn::CellKind::lstm), {2});
+    const auto x = random3<float>(4, 2, 3, 7);
+    xrnn::Tensor3<float> ya, yb;
+    xrnn::RecurrentState<float> sa, sb;
+    a.forward(x, {}, ya, sa);
+    b.forward(xrnn::view3(x), {}, {}, yb, sb);
+    CHECK(ya == yb);
+    CHECK_THROWS_WITH_AS(b.forward(xrnn::View3<float>{x.data(), {4, 2, 4}}, {}, {}, yb, sb),
+                         doctest::Contains("input has 4 features per step"), std::invalid_argument);
 }

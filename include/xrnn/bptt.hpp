@@ -26,6 +26,7 @@
 #include "xrnn/random.hpp"
 #include "xrnn/tensor.hpp"
 
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,22 @@ namespace xrnn
         Tensor3<T> c;
     };
 
+    // A caller's contiguous row-major (d0, d1, d2) buffer, not owned: forward and backward read
+    // NumPy arrays (python/, the `xrnn` module) through it, so no Tensor3 copy is made on the way
+    // in. Size 0 is an empty tensor (for a state: zeros). view3(t) sees a Tensor3.
+    template <class T>
+    struct View3
+    {
+        const T* data = nullptr;
+        std::array<std::size_t, 3> shape{0, 0, 0};
+        std::size_t size() const { return shape[0] * shape[1] * shape[2]; }
+    };
+    template <class T>
+    View3<T> view3(const Tensor3<T>& t)
+    {
+        return {t.size() ? t.data() : nullptr, {t.shape()[0], t.shape()[1], t.shape()[2]}};
+    }
+
     template <class T>
     class Recurrent
     {
@@ -88,6 +105,11 @@ namespace xrnn
         // sequence's length is ignored and dx there is zero.
         void backward(const Tensor3<T>& dy, const RecurrentState<T>& dsT, Tensor3<T>& dx,
                       RecurrentState<T>& ds0);
+        // The same two calls on caller buffers (View3): x (T, B, input_size); h0, c0 and dhT,
+        // dcT (units(), B, hidden_size) or size 0 for zeros; dy (T, B, output_size()).
+        void forward(View3<T> x, View3<T> h0, View3<T> c0, Tensor3<T>& y, RecurrentState<T>& sT,
+                     const std::vector<std::size_t>& lengths = {});
+        void backward(View3<T> dy, View3<T> dhT, View3<T> dcT, Tensor3<T>& dx, RecurrentState<T>& ds0);
 
         // ---- truncated BPTT: consecutive chunks of one long stream
         // Starts from the state the previous chunk ended in (zeros after reset_state()); with
@@ -137,15 +159,14 @@ namespace xrnn
         std::size_t rows() const { return packed_ ? step_start_.back() : steps_ * batch_; }
         void run_forward(const T* x, const T* h0, const T* c0, const T* x_proj);
         void run_backward(const T* dy, const T* dhT, const T* dcT, T* dx, T* dh0, T* dc0);
-        void forward_impl(const Tensor3<T>& x, const RecurrentState<T>& s0,
-                          const std::vector<std::size_t>& lengths, const T* x_proj);
-        void backward_impl(const Tensor3<T>& dy, const RecurrentState<T>& dsT, Tensor3<T>* dx,
-                           RecurrentState<T>* ds0);
+        void forward_impl(View3<T> x, View3<T> h0, View3<T> c0, const std::vector<std::size_t>& lengths,
+                          const T* x_proj);
+        void backward_impl(View3<T> dy, View3<T> dhT, View3<T> dcT, Tensor3<T>* dx, RecurrentState<T>* ds0);
         const T* top_output() const;
         void write_output(Tensor3<T>& y) const;
         void write_final_state(RecurrentState<T>& s) const;
         void draw_weight_masks();
-        void check_state(const RecurrentState<T>& s, std::size_t batch, const char* what) const;
+        void check_state(View3<T> h, View3<T> c, std::size_t batch, const char* what) const;
 
         RecurrentConfig config_;
         const CellTraits* traits_;
