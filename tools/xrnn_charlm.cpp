@@ -2,6 +2,7 @@
 // models. Only the flags: the work is the char-LM wing's (xrnn/charlm/commands.hpp).
 #include <xrnn/blas.hpp>
 #include <xrnn/cell_traits.hpp>
+#include <xrnn/communicator.hpp>
 #include <xrnn/charlm/commands.hpp>
 #include <xrnn/checkpoint.hpp>
 #include <xrnn/init.hpp>
@@ -9,6 +10,10 @@
 #include <xrnn/optimizer.hpp>
 
 #include <CLI/CLI.hpp>
+
+#ifdef XRNN_HAVE_MPI
+#include <xrnn/dist/mpi_communicator.hpp>
+#endif
 
 #include "cli_checks.hpp"
 #include "lead_line.hpp"
@@ -101,6 +106,18 @@ namespace
 
 int main(int argc, char** argv)
 {
+    // Under mpirun (a build with -Dmpi=enabled), train is data parallel over the ranks
+    // (char_train.hpp); otherwise one process, and MPI is never touched.
+    xrnn::Communicator single;
+    xrnn::Communicator* comm = &single;
+#ifdef XRNN_HAVE_MPI
+    std::unique_ptr<xrnn::dist::MpiCommunicator> mpi;
+    if (xrnn::dist::launched_by_mpi())
+    {
+        mpi = std::make_unique<xrnn::dist::MpiCommunicator>(&argc, &argv);
+        comm = mpi.get();
+    }
+#endif
     CLI::App app{"xrnn-charlm: character-level language models with xrnn (RNN / GRU / LSTM)"};
     app.require_subcommand(1);
     // an option given twice takes the last value, so scripts can append overrides to a recipe
@@ -201,14 +218,18 @@ int main(int argc, char** argv)
             overrides.monitor_every = tc.monitor_every;
             overrides.out = train->count("--out") ? tc.out : "";
             overrides.max_memory = tc.max_memory;
-            auto trainer = xrnn::start_training(tc, resume, overrides);
+            auto trainer = xrnn::start_training(tc, resume, overrides, comm);
             std::signal(SIGINT, on_sigint);
             std::signal(SIGTERM, on_sigint);
             std::signal(SIGHUP, on_sigint);   // a closed terminal or ssh session saves too
             std::signal(SIGXFSZ, SIG_IGN);    // ulimit -f: the write fails with an error, no kill
             // the kernels line leads the first progress line: a run refused at start (busy
             // folder, no room) says only its error
-            xrnn_cli::LeadLine lead(std::cerr, "xrnn-charlm: " + xrnn::blas::kernel_info().summary());
+            std::string lead_text = "xrnn-charlm: " + xrnn::blas::kernel_info().summary();
+            if (comm->size() > 1)
+                lead_text += "; data parallel over " + std::to_string(comm->size()) + " MPI ranks, batch "
+                             + std::to_string(trainer->config().batch_size / static_cast<std::size_t>(comm->size())) + " each";
+            xrnn_cli::LeadLine lead(std::cerr, lead_text);
             std::ostream progress(&lead);
             return trainer->run(progress, g_stop, with_flags);
         }
@@ -246,6 +267,11 @@ int main(int argc, char** argv)
     }
     catch (const std::exception& e)
     {
+        if (comm->size() > 1) // the other ranks would wait in a collective for ever: end the job
+        {
+            std::cerr << "xrnn-charlm: rank " << comm->rank() << ": error: " << with_flags(e.what()) << std::endl;
+            comm->abort(2);
+        }
         std::cerr << "xrnn-charlm: error: " << with_flags(e.what()) << "\n";
         return 2;
     }

@@ -9,6 +9,7 @@
 #include "xrnn/value_range.hpp"
 
 #include <nlohmann/json.hpp>
+#include <xtensor/xview.hpp>
 
 #include <algorithm>
 #include <utility>
@@ -128,7 +129,8 @@ namespace xrnn
         j["elapsed"] = elapsed_;
         j["best_val"] = best_val_;
         j["best_step"] = best_step_;
-        const auto& s = model_->rnn().carried_state();
+        // with ranks, all B streams' state (gather_state), as one process with batch B saves it
+        const auto& s = comm_->size() > 1 ? saved_state_ : model_->rnn().carried_state();
         j["state_shape"] = s.h.size() ? std::vector<std::size_t>(s.h.shape().begin(), s.h.shape().end())
                                       : std::vector<std::size_t>{};
         return j.dump();
@@ -144,20 +146,21 @@ namespace xrnn
             c.tensors.emplace_back(kAverage, ema_->values());
         put_rng(c, kRnnDropout, model_->rnn().dropout_rng());
         put_rng(c, kHeadDropout, model_->dropout_rng());
-        const auto& s = model_->rnn().carried_state();
+        const auto& s = comm_->size() > 1 ? saved_state_ : model_->rnn().carried_state();
         c.tensors.emplace_back("state_h", std::vector<float>(s.h.begin(), s.h.end()));
         c.tensors.emplace_back("state_c", std::vector<float>(s.c.begin(), s.c.end()));
         save_checkpoint(path, c);
     }
 
-    std::unique_ptr<CharTrainer> CharTrainer::resume(const std::string& path, const ResumeOverrides& overrides)
+    std::unique_ptr<CharTrainer> CharTrainer::resume(const std::string& path, const ResumeOverrides& overrides,
+                                                     Communicator* comm)
     {
         ModelPart p = read_model_part(path);
         if (p.meta.value("model_only", false))
             throw CheckpointError("xrnn: checkpoint '" + path + "' holds a model without training state (made by "
                                   "import): it can be sampled and evaluated, not resumed; train a new run instead");
         const TrainConfig c = resumed_config(p.config, overrides);
-        auto t = std::make_unique<CharTrainer>(c);
+        auto t = std::make_unique<CharTrainer>(c, comm);
         try
         {
             const json& m = p.meta;
@@ -204,7 +207,20 @@ namespace xrnn
                         throw CheckpointError("xrnn: checkpoint '" + path + "' has a cell state of the wrong size");
                     std::copy(cc.begin(), cc.end(), s.c.begin());
                 }
-                t->model_->rnn().set_carried_state(s);
+                if (t->comm_->size() > 1) // this rank's streams: rows rank*b .. rank*b+b-1 of every layer
+                {
+                    const std::size_t b = t->local_batch_, first = static_cast<std::size_t>(t->comm_->rank()) * b;
+                    auto mine = [&](const Tensor3<float>& all) {
+                        return Tensor3<float>(xt::view(all, xt::all(), xt::range(first, first + b), xt::all()));
+                    };
+                    RecurrentState<float> local;
+                    local.h = mine(s.h);
+                    if (s.c.size())
+                        local.c = mine(s.c);
+                    t->model_->rnn().set_carried_state(local);
+                }
+                else
+                    t->model_->rnn().set_carried_state(s);
             }
         }
         catch (const json::exception& e)

@@ -9,11 +9,14 @@
 #include "xrnn/input_file.hpp" // format_bytes
 #include "xrnn/run_folder.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <ostream>
 
 namespace xrnn
@@ -22,8 +25,16 @@ namespace xrnn
 
     // ---------------------------------------------------------------------------------------
 
-    CharTrainer::CharTrainer(const TrainConfig& config) : config_(config)
+    CharTrainer::CharTrainer(const TrainConfig& config, Communicator* comm) : config_(config)
     {
+        if (comm)
+            comm_ = comm;
+        const std::size_t ranks = static_cast<std::size_t>(comm_->size());
+        XRNN_CHECK(config.batch_size % ranks == 0,
+                   "batch_size " + std::to_string(config.batch_size) + " does not split evenly over " + std::to_string(ranks)
+                       + " processes: give a multiple of " + std::to_string(ranks) + " (each process trains batch_size / "
+                       + std::to_string(ranks) + " of the streams)");
+        local_batch_ = config.batch_size / ranks;
         XRNN_CHECK(config.batch_size > 0, "batch_size must be > 0");
         XRNN_CHECK(config.seq_len > 0, "seq_len must be > 0");
         XRNN_CHECK(config.eval_every > 0, "eval_every must be > 0");
@@ -45,8 +56,57 @@ namespace xrnn
         opt_ = std::make_unique<Optimizer<float>>(config.optimizer);
         if (config.ema > 0)
             ema_ = std::make_unique<WeightAverage<float>>(config.ema);
-        x_.resize(config.batch_size * config.seq_len);
+        x_.resize(local_batch_ * config.seq_len);
         y_.resize(x_.size());
+        if (ranks > 1)
+        {
+            all_x_.resize(config.batch_size * config.seq_len);
+            all_y_.resize(all_x_.size());
+            fused_.resize(model_->num_parameters() + 1);
+            check_same_run();
+        }
+    }
+
+    void CharTrainer::check_same_run() const
+    {
+        // rank 0's flags and data, as JSON, against this rank's: a difference is named, field by field
+        nlohmann::json mine = config_to_json(config_);
+        mine["data_hash"] = data_hash_;
+        std::string text = mine.dump();
+        comm_->broadcast(text);
+        const nlohmann::json root = nlohmann::json::parse(text);
+        if (root == mine)
+            return;
+        std::string diff;
+        for (const auto& [key, value] : mine.items())
+            if (!root.contains(key) || root[key] != value)
+                diff += (diff.empty() ? "" : ", ") + key + " " + value.dump() + " (rank 0: "
+                        + (root.contains(key) ? root[key].dump() : "none") + ")";
+        throw std::invalid_argument("rank " + std::to_string(comm_->rank()) + " was started differently from rank 0: "
+                                    + diff + "; start every rank with the same flags and data");
+    }
+
+    void CharTrainer::gather_state()
+    {
+        const RecurrentState<float>& s = model_->rnn().carried_state();
+        saved_state_ = RecurrentState<float>{};
+        if (s.h.size() == 0) // every rank resets at the same step
+            return;
+        const std::size_t L = s.h.shape()[0], b = local_batch_, H = s.h.shape()[2], ranks = comm_->size();
+        const std::size_t n = L * b * H;
+        std::vector<float> all(comm_->root() ? ranks * n : 0);
+        auto collect = [&](const Tensor3<float>& local, Tensor3<float>& out) {
+            comm_->gather(local.data(), n, all.data());
+            if (!comm_->root())
+                return;
+            out = Tensor3<float>::from_shape({L, b * ranks, H});
+            for (std::size_t r = 0; r < ranks; ++r) // rank r holds streams r*b .. r*b+b-1 of every layer
+                for (std::size_t l = 0; l < L; ++l)
+                    std::copy_n(all.data() + r * n + l * b * H, b * H, out.data() + (l * b * ranks + r * b) * H);
+        };
+        collect(s.h, saved_state_.h);
+        if (s.c.size())
+            collect(s.c, saved_state_.c);
     }
 
     StepResult CharTrainer::train_step()
@@ -57,14 +117,42 @@ namespace xrnn
             ++epoch_;
             model_->reset_state(); // the streams start over: the carried state means nothing now
         }
-        batcher_->chunk(chunk_, x_.data(), y_.data());
+        const std::size_t T = config_.seq_len, b = local_batch_;
+        if (comm_->size() > 1) // this rank's streams of the chunk
+        {
+            batcher_->chunk(chunk_, all_x_.data(), all_y_.data());
+            const std::size_t B = config_.batch_size, first = static_cast<std::size_t>(comm_->rank()) * b;
+            for (std::size_t t = 0; t < T; ++t)
+            {
+                std::copy_n(all_x_.data() + t * B + first, b, x_.data() + t * b);
+                std::copy_n(all_y_.data() + t * B + first, b, y_.data() + t * b);
+            }
+        }
+        else
+            batcher_->chunk(chunk_, x_.data(), y_.data());
         model_->set_training(true);
         model_->zero_grad();
         const bool monitored = config_.monitor_every > 0 && (step_ + 1) % config_.monitor_every == 0;
         model_->rnn().set_flow_trace(monitored); // the trace is filled by this step's backward
         StepResult r;
-        r.loss = model_->forward(x_.data(), y_.data(), config_.seq_len, config_.batch_size, true);
+        r.loss = model_->forward(x_.data(), y_.data(), T, b, true);
         const auto spans = model_->spans();
+        if (comm_->size() > 1)
+        {
+            // one allreduce of every gradient and the loss; each rank's are means over its own
+            // streams, so the mean over ranks is the whole batch's (equal shares)
+            float* f = fused_.data();
+            for (const auto& sp : spans)
+                f = std::copy_n(sp.grads, sp.size, f);
+            *f = static_cast<float>(r.loss);
+            comm_->allreduce_sum(fused_.data(), fused_.size());
+            const float inv = 1.0f / static_cast<float>(comm_->size());
+            f = fused_.data();
+            for (const auto& sp : spans)
+                for (std::size_t i = 0; i < sp.size; ++i)
+                    sp.grads[i] = *f++ * inv;
+            r.loss = static_cast<double>(*f) * inv;
+        }
         if (config_.clip_value > 0)
             clip_by_value(spans, config_.clip_value);
         ClipResult c;
@@ -90,7 +178,7 @@ namespace xrnn
     }
 
     double evaluate_tokens(CharModel<float>& model, const std::vector<std::int32_t>& tokens, std::size_t streams,
-                           std::size_t seq_len)
+                           std::size_t seq_len, Communicator* comm)
     {
         XRNN_CHECK(tokens.size() >= 2, "need at least 2 tokens to evaluate");
         const bool was_training = model.training();
@@ -102,41 +190,47 @@ namespace xrnn
         const std::size_t n = tokens.size();
         const std::size_t S = std::max<std::size_t>(1, std::min(streams, (n - 1) / std::max<std::size_t>(seq_len, 1)));
         const std::size_t L = (n - 1) / S;
-        double total = 0;
-        std::size_t counted = 0;
+        // with ranks, each scores its share of the streams (rank r: streams first .. first+s-1);
+        // the last rank holds the last stream and so the rest
+        const std::size_t ranks = comm ? static_cast<std::size_t>(comm->size()) : 1;
+        const std::size_t rank = comm ? static_cast<std::size_t>(comm->rank()) : 0;
+        const std::size_t first = S * rank / ranks, s = S * (rank + 1) / ranks - first;
+        double sums[2] = {0, 0}; // loss sum, tokens
         std::vector<std::int32_t> x, y;
-        for (std::size_t start = 0; start < L; start += seq_len)
+        for (std::size_t start = 0; start < L && s > 0; start += seq_len)
         {
             const std::size_t T = std::min(seq_len, L - start);
-            x.resize(T * S);
-            y.resize(T * S);
-            for (std::size_t b = 0; b < S; ++b)
+            x.resize(T * s);
+            y.resize(T * s);
+            for (std::size_t b = 0; b < s; ++b)
                 for (std::size_t t = 0; t < T; ++t)
                 {
-                    x[t * S + b] = tokens[b * L + start + t];
-                    y[t * S + b] = tokens[b * L + start + t + 1];
+                    x[t * s + b] = tokens[(first + b) * L + start + t];
+                    y[t * s + b] = tokens[(first + b) * L + start + t + 1];
                 }
-            total += model.forward(x.data(), y.data(), T, S, false) * static_cast<double>(T * S);
-            counted += T * S;
+            sums[0] += model.forward(x.data(), y.data(), T, s, false) * static_cast<double>(T * s);
+            sums[1] += static_cast<double>(T * s);
         }
         const std::size_t rest = (n - 1) - S * L;
-        if (rest > 0)
+        if (rest > 0 && rank == ranks - 1)
         {
             const auto& carried = model.rnn().carried_state();
             RecurrentState<float> last;
-            last.h = xt::view(carried.h, xt::all(), xt::range(S - 1, S), xt::all());
+            last.h = xt::view(carried.h, xt::all(), xt::range(s - 1, s), xt::all());
             if (carried.c.size())
-                last.c = xt::view(carried.c, xt::all(), xt::range(S - 1, S), xt::all());
+                last.c = xt::view(carried.c, xt::all(), xt::range(s - 1, s), xt::all());
             model.rnn().set_carried_state(last);
             x.assign(tokens.begin() + static_cast<std::ptrdiff_t>(S * L), tokens.end() - 1);
             y.assign(tokens.begin() + static_cast<std::ptrdiff_t>(S * L + 1), tokens.end());
-            total += model.forward(x.data(), y.data(), rest, 1, false) * static_cast<double>(rest);
-            counted += rest;
+            sums[0] += model.forward(x.data(), y.data(), rest, 1, false) * static_cast<double>(rest);
+            sums[1] += static_cast<double>(rest);
         }
+        if (comm)
+            comm->allreduce_sum(sums, 2);
         model.reset_state();
         model.set_training(was_training);
-        XRNN_ASSERT(counted == n - 1);
-        return total / static_cast<double>(counted);
+        XRNN_ASSERT(static_cast<std::size_t>(sums[1]) == n - 1);
+        return sums[0] / sums[1];
     }
 
     double CharTrainer::evaluate()
@@ -145,7 +239,7 @@ namespace xrnn
         const bool averaged = ema_ && !ema_->values().empty();
         if (averaged)
             ema_->swap_into(model_->spans());
-        const double v = evaluate_tokens(*model_, corpus_.val, config_.eval_batch, config_.seq_len);
+        const double v = evaluate_tokens(*model_, corpus_.val, config_.eval_batch, config_.seq_len, comm_);
         if (averaged)
             ema_->swap_into(model_->spans()); // back to the raw weights training continues from
         model_->rnn().set_carried_state(keep);
@@ -165,18 +259,31 @@ namespace xrnn
         using clock = std::chrono::steady_clock;
         // one run per folder (a second is refused naming the first's PID); temp files of killed
         // saves go; no room for the checkpoints is said now, not at the first evaluation
-        RunFolder folder(config_.out, "xrnn-charlm train", "out");
-        const std::string last_path = folder.file("last.ckpt");
-        const std::string best_path = folder.file("best.ckpt");
-        folder.check_room(checkpoint_bytes());
-        if (folder.removed_temps() > 0)
-            progress << "removed " << folder.removed_temps() << " unfinished checkpoint temp file"
-                     << (folder.removed_temps() == 1 ? "" : "s") << " (" << format_bytes(folder.removed_temp_bytes())
-                     << ") left by a killed run\n";
+        // With ranks, rank 0 alone owns the folder and says anything; the others follow its collectives.
+        const bool root = comm_->root(), parallel = comm_->size() > 1;
+        std::ostream quiet(nullptr);
+        std::ostream& out = root ? progress : quiet;
+        std::optional<RunFolder> folder;
+        if (root)
+            folder.emplace(config_.out, "xrnn-charlm train", "out");
+        const std::string last_path = (fs::path(config_.out) / "last.ckpt").string();
+        const std::string best_path = (fs::path(config_.out) / "best.ckpt").string();
+        if (root)
+        {
+            folder->check_room(checkpoint_bytes());
+            if (folder->removed_temps() > 0)
+                out << "removed " << folder->removed_temps() << " unfinished checkpoint temp file"
+                    << (folder->removed_temps() == 1 ? "" : "s") << " (" << format_bytes(folder->removed_temp_bytes())
+                    << ") left by a killed run\n";
+        }
         // a save that fails (a full disk) ends the run saying what is still in place
         std::uint64_t landed_step = 0;
         bool landed = false;
         auto save_or_say = [&](const std::string& path) {
+            if (parallel)
+                gather_state(); // collective: every rank, every save
+            if (!root)
+                return;
             try
             {
                 save(path);
@@ -195,7 +302,7 @@ namespace xrnn
             }
         };
         const std::size_t tokens_per_step = config_.batch_size * config_.seq_len;
-        progress << run_header(config_, model_->num_parameters(), corpus_.vocab.size(), corpus_.train.size(),
+        out << run_header(config_, model_->num_parameters(), corpus_.vocab.size(), corpus_.train.size(),
                                corpus_.val.size(), step_);
 
         const double elapsed0 = elapsed_;
@@ -235,26 +342,37 @@ namespace xrnn
             if (best)
                 save_or_say(best_path);
             save_or_say(last_path);
-            folder.append_metrics(metrics_record(rec));
-            progress << eval_line(rec, best, final) << std::flush;
+            if (root)
+                folder->append_metrics(metrics_record(rec));
+            out << eval_line(rec, best, final) << std::flush;
             loss_sum = norm_sum = 0;
             loss_n = 0;
         };
 
-        while (!done())
+        // Stop and finish as one: a Ctrl-C reaches the ranks at different steps and only rank 0's
+        // clock counts for --time-budget, so every step they vote (one tiny allreduce).
+        bool stopping = false;
+        auto decide = [&] {
+            double votes[2] = {stop.load() ? 1.0 : 0.0, root && done() ? 1.0 : 0.0};
+            if (parallel)
+                comm_->allreduce_sum(votes, 2);
+            stopping = votes[0] > 0;
+            return votes[1] > 0;
+        };
+        while (!decide())
         {
-            if (stop.load())
+            if (stopping)
             {
                 elapsed_ = now_elapsed();
                 save_or_say(last_path);
-                progress << interrupted_line(step_, last_path, names);
+                out << interrupted_line(step_, last_path, names);
                 return 130;
             }
             const StepResult r = train_step();
             if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm))
             {
                 elapsed_ = now_elapsed();
-                progress << diverged_line(step_ + 1, r.loss, r.grad_norm, fs::exists(last_path) ? last_path : "",
+                out << diverged_line(step_ + 1, r.loss, r.grad_norm, fs::exists(last_path) ? last_path : "",
                                           config_, names);
                 return 3;
             }
@@ -263,10 +381,11 @@ namespace xrnn
             ++loss_n;
             if (r.monitor)
             {
-                folder.append_metrics(monitor_record(*r.monitor));
+                if (root)
+                    folder->append_metrics(monitor_record(*r.monitor));
                 // a warning line when the diagnosis turns unhealthy or changes; the log has them all
                 if (r.monitor->diagnosis != FlowDiagnosis::healthy && r.monitor->diagnosis != last_diagnosis)
-                    progress << monitor_warning(step_, *r.monitor);
+                    out << monitor_warning(step_, *r.monitor);
                 last_diagnosis = r.monitor->diagnosis;
             }
             const auto now = clock::now();
@@ -285,14 +404,14 @@ namespace xrnn
                 }
                 if (config_.time_budget > 0 || config_.steps > 0)
                     eta = std::max(0.0, eta);
-                progress << progress_line(step_, tps, r.loss, last_val, r.grad_norm, eta) << std::flush;
+                out << progress_line(step_, tps, r.loss, last_val, r.grad_norm, eta) << std::flush;
             }
             if (step_ % config_.eval_every == 0)
                 eval_and_save(false);
         }
         if (loss_n > 0 || step_ == step0)
             eval_and_save(true);
-        progress << summary_line(best_val_, best_step_, config_.out);
+        out << summary_line(best_val_, best_step_, config_.out);
         return 0;
     }
 }

@@ -8,14 +8,14 @@
 namespace xrnn
 {
     std::unique_ptr<CharTrainer> start_training(const TrainConfig& config, const std::string& resume,
-                                                const ResumeOverrides& overrides)
+                                                const ResumeOverrides& overrides, Communicator* comm)
     {
         if (!resume.empty())
-            return CharTrainer::resume(resume, overrides);
+            return CharTrainer::resume(resume, overrides, comm);
         check_train_config(config); // every number finite and in range, before reading the data
         activation_from_name(config.activation); // fail before reading the data
         activation_from_name(config.recurrent_activation);
-        return std::make_unique<CharTrainer>(config);
+        return std::make_unique<CharTrainer>(config, comm);
     }
 
     void sample_checkpoint(const std::string& checkpoint, const SampleConfig& config,

@@ -14,6 +14,7 @@
 #include "xrnn/charlm/train_config.hpp"
 #include "xrnn/charlm/train_report.hpp"
 #include "xrnn/clip.hpp"
+#include "xrnn/communicator.hpp"
 #include "xrnn/grad_monitor.hpp"
 #include "xrnn/optimizer.hpp"
 #include "xrnn/weight_average.hpp"
@@ -38,10 +39,19 @@ namespace xrnn
     class CharTrainer
     {
     public:
-        explicit CharTrainer(const TrainConfig& config);
+        // Data parallel when `comm` has more than one rank (communicator.hpp; null: one process):
+        // config.batch_size is the global batch B, and each rank trains its own B / size() of the
+        // streams; the gradients are summed over the ranks in one fused buffer per step, so clipping,
+        // the optimizer and the monitor see the gradient of the whole batch. Validation is split
+        // over the ranks by streams. Rank 0 alone writes checkpoints (holding all B streams' state,
+        // as one process would), metrics and progress. Every rank must be started with the same
+        // flags and data: the constructor compares them with rank 0's and refuses the difference.
+        explicit CharTrainer(const TrainConfig& config, Communicator* comm = nullptr);
         // Continues a run from a checkpoint (char_checkpoint.cpp); the data file must be the one it
-        // was trained on. What `overrides` may change: train_config.hpp, resumed_config.
-        static std::unique_ptr<CharTrainer> resume(const std::string& checkpoint, const ResumeOverrides& overrides);
+        // was trained on. What `overrides` may change: train_config.hpp, resumed_config. With `comm`,
+        // every rank reads the checkpoint and takes its own streams' carried state.
+        static std::unique_ptr<CharTrainer> resume(const std::string& checkpoint, const ResumeOverrides& overrides,
+                                                   Communicator* comm = nullptr);
 
         const TrainConfig& config() const { return config_; }
         CharModel<float>& model() { return *model_; }
@@ -62,7 +72,11 @@ namespace xrnn
         // advice in those lines names config fields (train_report.hpp).
         int run(std::ostream& progress, const std::atomic<bool>& stop, const FieldNames& names = {});
 
+        Communicator& comm() { return *comm_; }
+
     private:
+        void check_same_run() const;   // every rank's config and data are rank 0's
+        void gather_state();           // all ranks' carried states into saved_state_ at rank 0
         std::string meta_json() const;
         std::uint64_t checkpoint_bytes() const; // about what save() writes
 
@@ -72,7 +86,13 @@ namespace xrnn
         std::unique_ptr<Optimizer<float>> opt_;
         std::unique_ptr<WeightAverage<float>> ema_; // when config_.ema > 0
         std::unique_ptr<StreamBatcher> batcher_;
-        std::vector<std::int32_t> x_, y_;
+        std::vector<std::int32_t> x_, y_;          // this rank's streams, (T, B / ranks)
+        Communicator single_;                      // one process, when none is given
+        Communicator* comm_ = &single_;
+        std::size_t local_batch_ = 0;              // B / ranks
+        std::vector<std::int32_t> all_x_, all_y_;  // with ranks: the whole chunk (T, B)
+        std::vector<float> fused_;                 // gradients + loss, summed in one allreduce
+        RecurrentState<float> saved_state_;        // with ranks: all B streams' state, at rank 0
         std::uint64_t step_ = 0;   // optimizer steps done
         std::uint64_t chunk_ = 0;  // next chunk of the epoch
         std::uint64_t epoch_ = 0;
@@ -85,8 +105,9 @@ namespace xrnn
     };
 
     // Mean nats/char of `model` on `tokens`, batched into `streams` contiguous streams.
+    // With `comm`, every rank calls it and scores its share of the streams; all get the whole mean.
     double evaluate_tokens(CharModel<float>& model, const std::vector<std::int32_t>& tokens, std::size_t streams,
-                           std::size_t seq_len);
+                           std::size_t seq_len, Communicator* comm = nullptr);
 }
 
 #endif

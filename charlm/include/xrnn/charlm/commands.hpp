@@ -18,9 +18,9 @@
 namespace xrnn
 {
     // A new run from `config`, or, when `resume` names a checkpoint, that run continued with
-    // `overrides` (config is then not used).
+    // `overrides` (config is then not used). `comm`: data parallel over its ranks (char_train.hpp).
     std::unique_ptr<CharTrainer> start_training(const TrainConfig& config, const std::string& resume,
-                                                const ResumeOverrides& overrides);
+                                                const ResumeOverrides& overrides, Communicator* comm = nullptr);
 
     // sample_text on the checkpoint's model (its moving average when it has one).
     void sample_checkpoint(const std::string& checkpoint, const SampleConfig& config,
