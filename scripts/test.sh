@@ -13,7 +13,8 @@ sh scripts/deps.sh
 phase "release build, -Wall -Wextra -Werror"
 # build/ may exist already, configured by a command that does not ask for -Werror (the
 # benchmark scripts' plain `meson setup build`): turn it on there too, or this would not check it.
-if [ -d build ]; then meson configure build -Dwerror=true; else meson setup build -Dwerror=true; fi
+# -Dmpi=enabled: CI builds the MPI wing and runs tests/mpi (mpirun -np 2 on this machine)
+if [ -d build ]; then meson configure build -Dwerror=true -Dmpi=enabled; else meson setup build -Dwerror=true -Dmpi=enabled; fi
 meson compile -C build
 phase "release suite"
 meson test -C build --print-errorlogs

@@ -269,7 +269,9 @@ int main(int argc, char** argv)
     {
         if (comm->size() > 1) // the other ranks would wait in a collective for ever: end the job
         {
-            std::cerr << "xrnn-charlm: rank " << comm->rank() << ": error: " << with_flags(e.what()) << std::endl;
+            // one write, so the ranks' lines do not interleave
+            std::cerr << ("xrnn-charlm: rank " + std::to_string(comm->rank()) + ": error: " + with_flags(e.what()) + "\n")
+                      << std::flush;
             comm->abort(2);
         }
         std::cerr << "xrnn-charlm: error: " << with_flags(e.what()) << "\n";

@@ -75,8 +75,15 @@ namespace xrnn
         std::string text = mine.dump();
         comm_->broadcast(text);
         const nlohmann::json root = nlohmann::json::parse(text);
-        if (root == mine)
+        // every rank learns whether any differs, so none starts training alone
+        double differ = root == mine ? 0.0 : 1.0;
+        comm_->allreduce_sum(&differ, 1);
+        if (differ == 0)
             return;
+        if (root == mine)
+            throw std::invalid_argument("rank " + std::to_string(comm_->rank()) + " stops: "
+                                        + std::to_string(static_cast<int>(differ)) + " other rank"
+                                        + (differ > 1 ? "s were" : " was") + " started with different flags or data");
         std::string diff;
         for (const auto& [key, value] : mine.items())
             if (!root.contains(key) || root[key] != value)
