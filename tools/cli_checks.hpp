@@ -13,6 +13,8 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -109,6 +111,14 @@ namespace xrnn_cli
     {
         return CLI::Validator(
             [what](std::string& s) { return s.empty() ? "must name " + what + ", got ''" : std::string(); }, "");
+    }
+
+    // An output file that exists is not overwritten (export --format onnx): a new name, or remove it.
+    inline void refuse_existing(const std::string& path)
+    {
+        std::error_code ec;
+        if (std::filesystem::exists(path, ec))
+            throw std::invalid_argument("'" + path + "' exists; write to a new file name (nothing was overwritten)");
     }
 
     // ctc decoding's prefix beam width (eval, predict): a range only the tools have

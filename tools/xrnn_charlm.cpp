@@ -11,6 +11,10 @@
 
 #include <CLI/CLI.hpp>
 
+#ifdef XRNN_HAVE_ONNX
+#include <xrnn/onnx/onnx_export.hpp>
+#endif
+
 #ifdef XRNN_HAVE_MPI
 #include <xrnn/dist/mpi_communicator.hpp>
 #endif
@@ -188,9 +192,10 @@ int main(int argc, char** argv)
     std::string export_out, export_format = "torch";
     auto* exp = app.add_subcommand("export", "write a checkpoint's model as a PyTorch state_dict folder (.npy per tensor + config.json)");
     exp->add_option("--checkpoint", ckpt, "checkpoint file")->required();
-    exp->add_option("--out", export_out, "new folder to write")->required()->check(xrnn_cli::not_empty("a folder"));
-    exp->add_option("--format", export_format, "torch: one .npy per state_dict key + config.json")
-        ->check(CLI::IsMember({"torch"}))->capture_default_str();
+    exp->add_option("--out", export_out, "new folder (torch) or file (onnx) to write")->required()->check(xrnn_cli::not_empty("a folder"));
+    exp->add_option("--format", export_format, "torch: a folder, one .npy per state_dict key + config.json; "
+                                               "onnx: one .onnx file (opset 17) for ONNX Runtime")
+        ->check(CLI::IsMember({"torch", "onnx"}))->capture_default_str();
     exp->add_flag("--raw-weights", raw_weights, "export the trained weights, not their moving average (runs with --ema)");
     std::string import_from, import_out;
     auto* imp = app.add_subcommand("import", "make a checkpoint (for sample and eval) from a state_dict folder");
@@ -241,6 +246,19 @@ int main(int argc, char** argv)
                     std::fflush(stdout);
             });
             std::fputc('\n', stdout);
+            return 0;
+        }
+        if (*exp && export_format == "onnx")
+        {
+            xrnn_cli::refuse_existing(export_out);
+#ifdef XRNN_HAVE_ONNX
+            xrnn::onnx::export_char_model(xrnn::load_char_model(ckpt, raw_weights), export_out);
+#else
+            throw std::invalid_argument("this xrnn-charlm was built without ONNX export (it needs Debian's libonnx-dev "
+                                        "and libprotobuf-dev at build time); --format torch works");
+#endif
+            std::printf("wrote %s (ONNX opset 17: tokens (T, B) int64, h0/c0 -> logits, probabilities, hn/cn)\n",
+                        export_out.c_str());
             return 0;
         }
         if (*exp)

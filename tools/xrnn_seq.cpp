@@ -12,6 +12,10 @@
 
 #include <CLI/CLI.hpp>
 
+#ifdef XRNN_HAVE_ONNX
+#include <xrnn/onnx/onnx_export.hpp>
+#endif
+
 #include "cli_checks.hpp"
 #include "lead_line.hpp"
 #include "train_options.hpp"
@@ -113,9 +117,10 @@ int main(int argc, char** argv)
     std::string export_out, export_format = "torch";
     auto* exp = app.add_subcommand("export", "write a saved model as a PyTorch state_dict folder (.npy per tensor + config.json)");
     exp->add_option("--model", model_path, "model file (best.ckpt or last.ckpt)")->required();
-    exp->add_option("--out", export_out, "new folder to write")->required()->check(xrnn_cli::not_empty("a folder"));
-    exp->add_option("--format", export_format, "torch: one .npy per state_dict key + config.json")
-        ->check(CLI::IsMember({"torch"}))->capture_default_str();
+    exp->add_option("--out", export_out, "new folder (torch) or file (onnx) to write")->required()->check(xrnn_cli::not_empty("a folder"));
+    exp->add_option("--format", export_format, "torch: a folder, one .npy per state_dict key + config.json; "
+                                               "onnx: one .onnx file (opset 17) for ONNX Runtime")
+        ->check(CLI::IsMember({"torch", "onnx"}))->capture_default_str();
     std::string import_from, import_out;
     auto* imp = app.add_subcommand("import", "make a model file (for eval and predict) from a state_dict folder");
     imp->add_option("--from", import_from, "folder written by export or by examples/torch_interop.py")->required();
@@ -210,6 +215,18 @@ int main(int argc, char** argv)
             }
             std::filesystem::rename(tmp, csv_path);
             std::cerr << "wrote " << d.size() << " predictions to " << csv_path << "\n";
+            return 0;
+        }
+        if (*exp && export_format == "onnx")
+        {
+            xrnn_cli::refuse_existing(export_out);
+#ifdef XRNN_HAVE_ONNX
+            xrnn::onnx::export_seq_model(xrnn::seq::load_model(model_path), export_out);
+#else
+            throw std::invalid_argument("this xrnn-seq was built without ONNX export (it needs Debian's libonnx-dev "
+                                        "and libprotobuf-dev at build time); --format torch works");
+#endif
+            std::cout << "wrote " << export_out << " (ONNX opset 17: x (T, B, features) float32, lengths (B) int32)\n";
             return 0;
         }
         if (*exp)
