@@ -124,6 +124,7 @@ namespace
         const char* ract;
         std::size_t layers;
         bool bidirectional;
+        bool large = false; // T 40, B 6, I 16, H 32 instead of T 7, B 4, I 5, H 6
     };
     // every cell with its defaults and two or three other activation pairs; together they put each
     // of the nine exportable activations in the candidate place and most in the gate place
@@ -154,12 +155,16 @@ namespace
         {"lstm_peephole", "tanh", "sigmoid", 1, false},
         {"lstm_peephole", "tanh", "sigmoid", 2, true},
         {"lstm_peephole", "softsign", "hard_sigmoid", 1, true},
+        // longer sequences and wider layers, where float rounding has more steps to build up
+        {"rnn", "tanh", "sigmoid", 2, true, true},
+        {"gru", "tanh", "sigmoid", 2, true, true},
+        {"lstm", "tanh", "sigmoid", 2, true, true},
     };
 
     std::string stack_name(const StackCase& k)
     {
         std::string n = std::string(k.cell) + "_" + k.act + "_" + k.ract + "_l" + std::to_string(k.layers)
-                        + (k.bidirectional ? "_bi" : "_uni");
+                        + (k.bidirectional ? "_bi" : "_uni") + (k.large ? "_large" : "");
         for (auto& ch : n)
             if (ch == ':' || ch == '.')
                 ch = '_';
@@ -170,7 +175,7 @@ namespace
     {
         Case c(dir, stack_name(k));
         Rng rng(seed);
-        const std::size_t T = 7, B = 4, I = 5, H = 6;
+        const std::size_t T = k.large ? 40 : 7, B = k.large ? 6 : 4, I = k.large ? 16 : 5, H = k.large ? 32 : 6;
         Recurrent<float> rnn(stack(k.cell, k.act, k.ract, k.layers, k.bidirectional, I, H), InitConfig{seed});
         randomize(rnn.params(), rng, 0.6);
         rnn.set_training(false);
