@@ -34,6 +34,8 @@ def _cell(key, text):
         return text.split(";") if key == "flags" and text else ([] if key == "flags" else text)
     if text == "":
         return None
+    if text in ("yes", "no"):  # train_summary.csv's solved, exploded
+        return text == "yes"
     x = float(text)  # fmt_num writes nan, inf, -inf as such
     return int(x) if x.is_integer() and key in ("seq_len", "seed", "t", "lag", "step", "steps_run",
                                                  "steps_to_solve", "horizon", "monitored") else x
