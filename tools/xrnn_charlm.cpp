@@ -203,7 +203,11 @@ int main(int argc, char** argv)
     imp->add_option("--out", import_out, "new checkpoint file to write")->required()->check(xrnn_cli::not_empty("a file"));
 
     if (const int rc = xrnn_cli::parse(app, argc, argv, "xrnn-charlm"); rc >= 0)
+    {
+        if (rc > 0 && comm->size() > 1) // MPI_Finalize would wait for the other ranks for ever
+            comm->abort(rc);
         return rc;
+    }
 
     try
     {

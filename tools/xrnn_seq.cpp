@@ -4,6 +4,7 @@
 #include <xrnn/activation.hpp>
 #include <xrnn/blas.hpp>
 #include <xrnn/cell_traits.hpp>
+#include <xrnn/communicator.hpp>
 #include <xrnn/interop/state_dict.hpp>
 #include <xrnn/optimizer.hpp>
 #include <xrnn/sequence_pool.hpp>
@@ -11,6 +12,10 @@
 #include <xrnn/seq/seq_train.hpp>
 
 #include <CLI/CLI.hpp>
+
+#ifdef XRNN_HAVE_MPI
+#include <xrnn/dist/mpi_communicator.hpp>
+#endif
 
 #ifdef XRNN_HAVE_ONNX
 #include <xrnn/onnx/onnx_export.hpp>
@@ -44,6 +49,18 @@ namespace
 
 int main(int argc, char** argv)
 {
+    // Under mpirun (a build with -Dmpi=enabled), train is data parallel over the ranks
+    // (seq_train.hpp); otherwise one process, and MPI is never touched.
+    xrnn::Communicator single;
+    xrnn::Communicator* comm = &single;
+#ifdef XRNN_HAVE_MPI
+    std::unique_ptr<xrnn::dist::MpiCommunicator> mpi;
+    if (xrnn::dist::launched_by_mpi())
+    {
+        mpi = std::make_unique<xrnn::dist::MpiCommunicator>(&argc, &argv);
+        comm = mpi.get();
+    }
+#endif
     CLI::App app{"xrnn-seq: recurrent sequence models on your own data (.npy list files or .npz)"};
     app.require_subcommand(1);
 
@@ -127,7 +144,11 @@ int main(int argc, char** argv)
     imp->add_option("--out", import_out, "new model file to write")->required()->check(xrnn_cli::not_empty("a file"));
 
     if (const int rc = xrnn_cli::parse(app, argc, argv, "xrnn-seq"); rc >= 0)
+    {
+        if (rc > 0 && comm->size() > 1) // MPI_Finalize would wait for the other ranks for ever
+            comm->abort(rc);
         return rc;
+    }
 
     try
     {
@@ -143,14 +164,15 @@ int main(int argc, char** argv)
             if (!resume.empty())
             {
                 xrnn_cli::refuse_changed_seq_flags(*train, tc, resume, {});
-                trainer = xrnn::seq::SeqTrainer::resume(resume, epochs->count() ? tc.epochs : 0, tc.time_budget, tc.max_memory);
+                trainer = xrnn::seq::SeqTrainer::resume(resume, epochs->count() ? tc.epochs : 0, tc.time_budget, tc.max_memory,
+                                                        comm);
             }
             else
             {
                 if (tc.train.empty())
                     throw std::invalid_argument("train needs --train DATA (or --resume CHECKPOINT)");
                 xrnn::seq::check_train_config(tc); // every number finite and in range, before reading the data
-                trainer = std::make_unique<xrnn::seq::SeqTrainer>(tc);
+                trainer = std::make_unique<xrnn::seq::SeqTrainer>(tc, comm);
             }
             std::signal(SIGINT, on_sigint);
             std::signal(SIGTERM, on_sigint);
@@ -158,7 +180,10 @@ int main(int argc, char** argv)
             std::signal(SIGXFSZ, SIG_IGN);    // ulimit -f: the write fails with an error, no kill
             // the kernels line leads the first progress line: a run refused at start (busy
             // folder, no room) says only its error
-            xrnn_cli::LeadLine lead(std::cerr, "xrnn-seq: " + xrnn::blas::kernel_info().summary());
+            std::string lead_text = "xrnn-seq: " + xrnn::blas::kernel_info().summary();
+            if (comm->size() > 1)
+                lead_text += "; data parallel over " + std::to_string(comm->size()) + " MPI ranks";
+            xrnn_cli::LeadLine lead(std::cerr, lead_text);
             std::ostream progress(&lead);
             return trainer->run(progress, g_stop);
         }
@@ -251,6 +276,11 @@ int main(int argc, char** argv)
     }
     catch (const std::exception& e)
     {
+        if (comm->size() > 1) // the other ranks would wait in a collective for ever: end the job
+        {
+            std::cerr << ("xrnn-seq: rank " + std::to_string(comm->rank()) + ": error: " + e.what() + "\n") << std::flush;
+            comm->abort(2);
+        }
         std::cerr << "xrnn-seq: error: " << e.what() << "\n";
         return 2;
     }

@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <iomanip>
 #include <numeric>
@@ -540,8 +541,11 @@ namespace xrnn::seq
 
     // ---- evaluation and prediction
 
-    EvalResult evaluate(SeqModel<float>& model, const Dataset& d, std::size_t batch_size, std::size_t beam)
+    EvalResult evaluate(SeqModel<float>& model, const Dataset& d, std::size_t batch_size, std::size_t beam,
+                        Communicator* comm)
     {
+        const std::size_t ranks = comm ? static_cast<std::size_t>(comm->size()) : 1;
+        const std::size_t rank = comm ? static_cast<std::size_t>(comm->rank()) : 0;
         const SeqModelConfig& mc = model.config();
         XRNN_CHECK(d.features == mc.features, "the data has " + std::to_string(d.features)
                                                   + " features per step; the model reads " + std::to_string(mc.features));
@@ -559,8 +563,11 @@ namespace xrnn::seq
         model.set_training(false);
         Tensor3<float> x;
         std::vector<std::size_t> lengths;
+        std::size_t batch_no = 0;
         for (const auto& idx : sorted_batches(d, batch_size))
         {
+            if (batch_no++ % ranks != rank) // with ranks: every ranks-th batch is this one's
+                continue;
             make_batch(d, idx, x, lengths);
             const std::size_t S = x.shape()[0], B = idx.size();
             const BatchTargets t = batch_targets(d, idx, S);
@@ -602,6 +609,22 @@ namespace xrnn::seq
             }
         }
         model.set_training(true);
+        if (ranks > 1) // the sums of every rank's share, to every rank
+        {
+            std::vector<double> v{total, double(r.count), double(correct), double(token_errors), double(r.tokens)};
+            for (const auto& row : r.confusion)
+                v.insert(v.end(), row.begin(), row.end());
+            comm->allreduce_sum(v.data(), v.size());
+            total = v[0];
+            r.count = static_cast<std::size_t>(v[1]);
+            correct = static_cast<std::size_t>(v[2]);
+            token_errors = static_cast<std::size_t>(v[3]);
+            r.tokens = static_cast<std::size_t>(v[4]);
+            std::size_t k = 5;
+            for (auto& row : r.confusion)
+                for (auto& cell : row)
+                    cell = static_cast<std::size_t>(v[k++]);
+        }
         r.loss = total / double(std::max<std::size_t>(r.count, 1));
         if (mc.task != Task::regress)
             r.accuracy = double(correct) / double(std::max<std::size_t>(r.count, 1));
@@ -771,7 +794,7 @@ namespace xrnn::seq
         }
     }
 
-    SeqTrainer::SeqTrainer(const SeqTrainConfig& config) : config_(config)
+    SeqTrainer::SeqTrainer(const SeqTrainConfig& config, Communicator* comm) : config_(config)
     {
         check_train_config(config); // every number finite and in its range (value_range.hpp)
         XRNN_CHECK(config.epochs > 0 || config.time_budget > 0, "give epochs > 0 or a time budget");
@@ -797,6 +820,43 @@ namespace xrnn::seq
         model_->rnn().dropout_rng().reseed(config.seed ^ 0xD0D0D0D0ull);
         opt_ = std::make_unique<Optimizer<float>>(config_.optimizer);
         batcher_ = std::make_unique<Batcher>(train_, config.batch_size, config.seed);
+        use(comm);
+    }
+
+    void SeqTrainer::use(Communicator* comm)
+    {
+        if (!comm || comm->size() == 1)
+            return;
+        comm_ = comm;
+        fused_.resize(model_->num_parameters() + 2);
+        check_same_run();
+    }
+
+    void SeqTrainer::check_same_run() const
+    {
+        // rank 0's configuration and data, as JSON, against this rank's; every rank learns whether
+        // any differs, so none trains alone
+        json mine = json::parse(config_json(config_));
+        mine["data_hash"] = std::to_string(data_hash_);
+        mine.erase("max_memory");
+        std::string text = mine.dump();
+        comm_->broadcast(text);
+        const json root = json::parse(text);
+        double differ = root == mine ? 0.0 : 1.0;
+        comm_->allreduce_sum(&differ, 1);
+        if (differ == 0)
+            return;
+        if (root == mine)
+            throw std::invalid_argument("rank " + std::to_string(comm_->rank()) + " stops: "
+                                        + std::to_string(static_cast<int>(differ)) + " other rank"
+                                        + (differ > 1 ? "s were" : " was") + " started with different flags or data");
+        std::string diff;
+        for (const auto& [key, value] : mine.items())
+            if (!root.contains(key) || root[key] != value)
+                diff += (diff.empty() ? "" : ", ") + key + " " + value.dump() + " (rank 0: "
+                        + (root.contains(key) ? root[key].dump() : "none") + ")";
+        throw std::invalid_argument("rank " + std::to_string(comm_->rank()) + " was started differently from rank 0: "
+                                    + diff + "; start every rank with the same flags and data");
     }
 
     void SeqTrainer::check_memory() const
@@ -852,7 +912,7 @@ namespace xrnn::seq
     }
 
     std::unique_ptr<SeqTrainer> SeqTrainer::resume(const std::string& path, std::size_t epochs, double time_budget,
-                                                   std::uint64_t max_memory)
+                                                   std::uint64_t max_memory, Communicator* comm)
     {
         const Checkpoint c = load_checkpoint(path);
         const json meta = json::parse(c.meta_json);
@@ -902,23 +962,56 @@ namespace xrnn::seq
         t->elapsed_ = meta.at("elapsed").get<double>();
         t->best_val_ = meta.at("best_val").get<double>();
         t->best_epoch_ = meta.at("best_epoch").get<std::size_t>();
+        t->use(comm);
         return t;
     }
 
     double SeqTrainer::train_step(double* grad_norm, MonitorReport* monitor)
     {
-        const std::vector<std::size_t> idx = batcher_->next();
+        std::vector<std::size_t> idx = batcher_->next();
         last_batch_ = idx.size();
-        make_batch(train_, idx, x_, lengths_);
-        augment();
-        const BatchTargets t = batch_targets(train_, idx, x_.shape()[0]);
+        const std::size_t ranks = static_cast<std::size_t>(comm_->size());
+        if (ranks > 1) // every rank drew the same batch: this one's share of its sequences
+        {
+            const std::size_t r = static_cast<std::size_t>(comm_->rank()), n = idx.size();
+            idx = std::vector<std::size_t>(idx.begin() + static_cast<std::ptrdiff_t>(n * r / ranks),
+                                           idx.begin() + static_cast<std::ptrdiff_t>(n * (r + 1) / ranks));
+        }
         model_->set_training(true);
         model_->zero_grad();
         const bool monitored = monitor && config_.monitor_every > 0 && (step_ + 1) % config_.monitor_every == 0;
         model_->rnn().set_flow_trace(monitored);
-        const double loss = model_->forward(x_, lengths_, &t);
-        model_->backward();
+        double loss = 0;
+        if (!idx.empty()) // a batch smaller than the ranks leaves some without sequences
+        {
+            make_batch(train_, idx, x_, lengths_);
+            augment();
+            const BatchTargets t = batch_targets(train_, idx, x_.shape()[0]);
+            loss = model_->forward(x_, lengths_, &t);
+            model_->backward();
+        }
         const auto spans = model_->spans();
+        if (ranks > 1)
+        {
+            // each rank's loss and gradient are means over its share: weighted by the share's
+            // count (sequences; tag: valid steps, its loss's denominator) they sum to the batch's
+            double weight = 0;
+            for (std::size_t i : idx)
+                weight += config_.task == Task::tag ? double(train_.items[i].steps) : 1.0;
+            float* f = fused_.data();
+            for (const auto& sp : spans)
+                for (std::size_t i = 0; i < sp.size; ++i)
+                    *f++ = static_cast<float>(sp.grads[i] * weight);
+            f[0] = static_cast<float>(loss * weight);
+            f[1] = static_cast<float>(weight);
+            comm_->allreduce_sum(fused_.data(), fused_.size());
+            const float total = f[1];
+            f = fused_.data();
+            for (const auto& sp : spans)
+                for (std::size_t i = 0; i < sp.size; ++i)
+                    sp.grads[i] = *f++ / total;
+            loss = static_cast<double>(f[0]) / static_cast<double>(total);
+        }
         ClipResult c;
         if (config_.clip_norm > 0)
             c = clip_by_global_norm(spans, config_.clip_norm);
@@ -944,19 +1037,30 @@ namespace xrnn::seq
         using clock = std::chrono::steady_clock;
         // one run per folder (a second is refused naming the first's PID); temp files of killed
         // saves go; no room for the checkpoints is said now, not at the first evaluation
-        RunFolder folder(config_.out, program_ + " train", "--out");
-        const std::string last_path = folder.file("last.ckpt");
-        const std::string best_path = folder.file("best.ckpt");
-        // parameters, two optimizer moments, the standardizer, metadata (save())
-        folder.check_room(4 * (3 * model_->num_parameters() + 2 * train_.features) + (64 << 10));
-        if (folder.removed_temps() > 0)
-            progress << "removed " << folder.removed_temps() << " unfinished checkpoint temp file"
-                     << (folder.removed_temps() == 1 ? "" : "s") << " (" << format_bytes(folder.removed_temp_bytes())
-                     << ") left by a killed run\n";
+        // With ranks, rank 0 alone owns the folder and says anything; the others follow its collectives.
+        const bool root = comm_->root(), parallel = comm_->size() > 1;
+        std::ostream quiet(nullptr);
+        std::ostream& out = root ? progress : quiet;
+        std::optional<RunFolder> folder;
+        if (root)
+            folder.emplace(config_.out, program_ + " train", "--out");
+        const std::string last_path = (fs::path(config_.out) / "last.ckpt").string();
+        const std::string best_path = (fs::path(config_.out) / "best.ckpt").string();
+        if (root)
+        {
+            // parameters, two optimizer moments, the standardizer, metadata (save())
+            folder->check_room(4 * (3 * model_->num_parameters() + 2 * train_.features) + (64 << 10));
+            if (folder->removed_temps() > 0)
+                out << "removed " << folder->removed_temps() << " unfinished checkpoint temp file"
+                    << (folder->removed_temps() == 1 ? "" : "s") << " (" << format_bytes(folder->removed_temp_bytes())
+                    << ") left by a killed run\n";
+        }
         // a save that fails (a full disk) ends the run saying what is still in place
         std::uint64_t landed_step = 0;
         bool landed = false;
         auto save_or_say = [&](const std::string& path) {
+            if (!root) // the parameters are the same on every rank
+                return;
             try
             {
                 save(path);
@@ -976,7 +1080,7 @@ namespace xrnn::seq
         };
         const std::size_t per_epoch = batcher_->batches_per_epoch();
         const SeqModelConfig& mc = model_->config();
-        progress << program_ << ": " << task_name(config_.task) << ", " << cell_name(mc.rnn.cell) << " "
+        out << program_ << ": " << task_name(config_.task) << ", " << cell_name(mc.rnn.cell) << " "
                  << mc.rnn.num_layers << "x" << mc.rnn.hidden_size << (mc.rnn.bidirectional ? " bidirectional" : "")
                  << " (" << model_->num_parameters() << " parameters), " << train_.size() << " training / "
                  << val_.size() << " validation sequences, " << train_.features << " features, "
@@ -1002,7 +1106,7 @@ namespace xrnn::seq
         FlowDiagnosis last_diagnosis = FlowDiagnosis::healthy;
         auto eval_and_save = [&] {
             elapsed_ = now_elapsed();
-            const EvalResult v = evaluate(*model_, val_, config_.batch_size);
+            const EvalResult v = evaluate(*model_, val_, config_.batch_size, 0, comm_);
             const bool best = best_val_ < 0 || v.loss < best_val_;
             const std::size_t epochs_done = (step_ + per_epoch - 1) / per_epoch;
             if (best)
@@ -1022,12 +1126,13 @@ namespace xrnn::seq
             if (best)
                 save_or_say(best_path);
             save_or_say(last_path);
-            folder.append_metrics(rec.dump());
+            if (root)
+                folder->append_metrics(rec.dump());
             val_text = "val " + fmt(v.loss, 4)
                        + (v.error_rate >= 0 ? " ter " + fmt(100 * v.error_rate, 1) + "% seq acc " + fmt(100 * v.accuracy, 1) + "%"
                           : v.accuracy >= 0 ? " acc " + fmt(100 * v.accuracy, 1) + "%"
                                             : "");
-            progress << kReplaceLine << "epoch " << epochs_done << "  step " << step_ << "  "
+            out << kReplaceLine << "epoch " << epochs_done << "  step " << step_ << "  "
                      << duration(now_elapsed()) << "  train " << fmt(loss_n ? loss_sum / double(loss_n) : NAN, 4)
                      << "  " << val_text << (best ? "  (best, saved)" : "") << "\n"
                      << std::flush;
@@ -1036,13 +1141,23 @@ namespace xrnn::seq
         };
 
         MonitorReport report;
-        while (!done())
+        // Stop and finish as one: a Ctrl-C reaches the ranks at different steps and only rank 0's
+        // clock counts for --time-budget, so every step they vote (one tiny allreduce).
+        bool stopping = false;
+        auto decide = [&] {
+            double votes[2] = {stop.load() ? 1.0 : 0.0, root && done() ? 1.0 : 0.0};
+            if (parallel)
+                comm_->allreduce_sum(votes, 2);
+            stopping = votes[0] > 0;
+            return votes[1] > 0;
+        };
+        while (!decide())
         {
-            if (stop.load())
+            if (stopping)
             {
                 elapsed_ = now_elapsed();
                 save_or_say(last_path);
-                progress << kReplaceLine << "interrupted at step " << step_ << "; saved " << last_path
+                out << kReplaceLine << "interrupted at step " << step_ << "; saved " << last_path
                          << "; continue with: " << program_ << " train --resume " << last_path << "\n";
                 return 130;
             }
@@ -1050,7 +1165,7 @@ namespace xrnn::seq
             const double loss = train_step(&norm, &report);
             if (!std::isfinite(loss) || !std::isfinite(norm))
             {
-                progress << kReplaceLine << "step " << step_ + 1 << ": the loss (" << loss << ") or gradient norm ("
+                out << kReplaceLine << "step " << step_ + 1 << ": the loss (" << loss << ") or gradient norm ("
                          << norm << ") is not finite; stopped without updating"
                          << (fs::exists(last_path) ? "; the last good state is in " + last_path : std::string())
                          << ". Try a lower --lr, --clip-norm, or bounded activations.\n";
@@ -1062,9 +1177,10 @@ namespace xrnn::seq
             seqs += last_batch_;
             if (report.step != 0)
             {
-                folder.append_metrics("{\"type\":\"monitor\"," + monitor_json(report).substr(1));
+                if (root)
+                    folder->append_metrics("{\"type\":\"monitor\"," + monitor_json(report).substr(1));
                 if (report.diagnosis != FlowDiagnosis::healthy && report.diagnosis != last_diagnosis)
-                    progress << kReplaceLine << "step " << step_ << ": gradient flow " << diagnosis_name(report.diagnosis)
+                    out << kReplaceLine << "step " << step_ << ": gradient flow " << diagnosis_name(report.diagnosis)
                              << " (see metrics.jsonl)\n";
                 last_diagnosis = report.diagnosis;
             }
@@ -1078,7 +1194,7 @@ namespace xrnn::seq
                     eta = double(total_steps - step_) * run_s / double(step_ - step0);
                 if (config_.time_budget > 0)
                     eta = eta < 0 ? config_.time_budget - now_elapsed() : std::min(eta, config_.time_budget - now_elapsed());
-                progress << kReplaceLine << "epoch " << step_ / per_epoch + 1
+                out << kReplaceLine << "epoch " << step_ / per_epoch + 1
                          << (config_.epochs ? "/" + std::to_string(config_.epochs) : std::string()) << "  step "
                          << step_ << "  " << fmt(double(seqs) / run_s, 0) << " seq/s  loss " << fmt(loss, 4) << "  "
                          << val_text << (eta >= 0 ? "  ETA " + duration(eta) : std::string()) << std::flush;
@@ -1088,7 +1204,7 @@ namespace xrnn::seq
         }
         if (loss_n > 0 || step_ == step0)
             eval_and_save();
-        progress << "best validation loss " << fmt(best_val_, 4) << " after epoch " << best_epoch_ << "; model in "
+        out << "best validation loss " << fmt(best_val_, 4) << " after epoch " << best_epoch_ << "; model in "
                  << best_path << "\n";
         return 0;
     }

@@ -1,15 +1,19 @@
 #!/bin/sh
-# Data-parallel char-LM training over MPI (issue 17), on this machine's 2 cores:
+# Data-parallel training over MPI (issue 17), xrnn-charlm and xrnn-seq, on this machine's 2 cores:
 #   - mpirun -np 2 with the global batch B (B/2 streams per rank) gives one process's losses with
 #     batch B, to float tolerance, over 200 steps;
 #   - a 2-rank run resumed from its checkpoint continues as the uninterrupted 2-rank run, and one
 #     process resumes the 2-rank checkpoint too (the checkpoint holds all B streams);
 #   - a rank started with different flags, and a batch that does not split, are refused at start;
 #   - a rank killed with kill -9 ends the job within seconds naming the rank; rank 0's last
-#     checkpoint loads.
-# usage: mpi.sh XRNN_CHARLM MPI_BUILT(true|false) TMP
+#     checkpoint loads;
+#   - xrnn-seq: 2 ranks splitting each batch's sequences = one process (classify; bidirectional
+#     tagging with an odd batch, weighted by valid steps), and a 2-rank resume continues exactly.
+# usage: mpi.sh XRNN_CHARLM XRNN_SEQ MPI_BUILT(true|false) TMP
 set -eu
 X=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") # absolute: the test works in its own folder
+S=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+shift
 src=$(cd "$(dirname "$0")/../../examples/data" && pwd)/tinyshakespeare.txt
 if [ "$2" != "true" ]; then
   echo "SKIP: built without MPI (meson setup -Dmpi=enabled, needs libopenmpi-dev); data-parallel training was not tested"
@@ -21,7 +25,7 @@ work=$(mktemp -d "$3/mpi.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 fail() { echo "FAIL: $*"; exit 1; }
-M="mpirun --oversubscribe --allow-run-as-root --mca btl self,vader"
+M="timeout 120 mpirun --oversubscribe --allow-run-as-root --mca btl self,vader"
 head -c 40000 "$src" > t.txt
 A="--data t.txt --cell lstm --hidden-size 32 --embed-size 16 --num-layers 2 --seq-len 32 --batch-size 8 --eval-every 50 --threads 1 --ema 0"
 
@@ -94,4 +98,22 @@ took=$(( $(date +%s) - start ))
 grep -q "rank 1" kill.log || { cat kill.log; fail "the job's end does not name rank 1"; }
 $X eval --checkpoint kill/last.ckpt --data t.txt > eval.log 2>&1 || { cat eval.log; fail "rank 0's last checkpoint does not load"; }
 echo "rank 1 killed: the job ended within ${took} s ($(grep -m1 -o 'process rank 1[^.]*' kill.log)); last.ckpt loads: $(cat eval.log)"
+echo "== xrnn-seq: one process vs 2 ranks"
+$S make-data --kind temporal_order --count 300 --min-len 8 --max-len 30 --seed 2 --out order > /dev/null
+$S make-data --kind tagging --count 200 --min-len 8 --max-len 30 --seed 3 --out tags > /dev/null
+C0="--train order/list.txt --cell gru --batch-size 16 --threads 1"
+C="$C0 --hidden-size 16 --epochs 4"
+G="--train tags/list.txt --task tag --cell lstm --hidden-size 16 --epochs 2 --batch-size 15 --threads 1 --bidirectional"
+$S train $C --out s1 > s1.log 2>&1 || { cat s1.log; fail "seq one process"; }
+$M -np 2 $S train $C --out s2 > s2.log 2>&1 || { cat s2.log; fail "seq two ranks"; }
+grep -q "data parallel over 2 MPI ranks" s2.log || { cat s2.log; fail "no data-parallel lead line (seq)"; }
+same_losses s1/metrics.jsonl s2/metrics.jsonl 1e-4 || fail "seq classify: 2 ranks differ from one process"
+$S train $G --out t1 > t1.log 2>&1 || { cat t1.log; fail "seq tag one process"; }
+$M -np 2 $S train $G --out t2 > t2.log 2>&1 || { cat t2.log; fail "seq tag two ranks"; }
+same_losses t1/metrics.jsonl t2/metrics.jsonl 1e-4 || fail "seq tag (batch 15 over 2 ranks): differs from one process"
+$M -np 2 $S train $C0 --hidden-size 16 --epochs 2 --out sh > sh.log 2>&1 || { cat sh.log; fail "seq first half"; }
+$M -np 2 $S train --resume sh/last.ckpt --epochs 4 > shr.log 2>&1 || { cat shr.log; fail "seq 2-rank resume"; }
+same_losses sh/metrics.jsonl s2/metrics.jsonl 1e-6 34 || fail "seq: the resumed 2-rank run differs from the uninterrupted one"
+if $M -np 1 $S train $C --out sd : -np 1 $S train $C0 --epochs 4 --hidden-size 8 --out sd > sdiff.log 2>&1; then fail "seq ranks with different flags were not refused"; fi
+grep -q "rank 1 was started differently from rank 0: hidden_size 8 (rank 0: 16)" sdiff.log || { cat sdiff.log; fail "seq: the difference is not named"; }
 echo "mpi: all passed"

@@ -9,6 +9,7 @@
 
 #include "xrnn/checkpoint.hpp"
 #include "xrnn/clip.hpp"
+#include "xrnn/communicator.hpp"
 #include "xrnn/grad_monitor.hpp"
 #include "xrnn/optimizer.hpp"
 #include "xrnn/seq/batcher.hpp"
@@ -113,7 +114,10 @@ namespace xrnn::seq
     };
     // Mean loss over the data set (per sequence; tag: per valid step), in batches sorted by length.
     // ctc: decoded best path (beam 0) or by prefix beam search of that width (xrnn/ctc.hpp).
-    EvalResult evaluate(SeqModel<float>& model, const Dataset& d, std::size_t batch_size, std::size_t beam = 0);
+    // With `comm` (more than one rank), every rank calls it and scores every size()-th batch; all
+    // get the whole result.
+    EvalResult evaluate(SeqModel<float>& model, const Dataset& d, std::size_t batch_size, std::size_t beam = 0,
+                        Communicator* comm = nullptr);
     // Writes one CSV row per sequence: source, predicted label, class probabilities (classify),
     // predicted values (regress), the per-step labels separated by spaces (tag) or the decoded
     // tokens by name separated by spaces (ctc; beam as for evaluate).
@@ -124,12 +128,18 @@ namespace xrnn::seq
     class SeqTrainer
     {
     public:
-        explicit SeqTrainer(const SeqTrainConfig& config);
+        // Data parallel when `comm` has more than one rank (communicator.hpp; null: one process):
+        // every rank draws the same batches, trains on its share of each batch's sequences, and
+        // the gradients, weighted by each share's count (sequences; tag: valid steps), are summed
+        // in one fused allreduce per step, so clipping, the optimizer and the monitor see the whole
+        // batch's gradient. Validation is split by batches; rank 0 alone writes. Every rank must be
+        // started with the same flags and data (refused otherwise, naming the difference).
+        explicit SeqTrainer(const SeqTrainConfig& config, Communicator* comm = nullptr);
         // Continues the run a last.ckpt / best.ckpt was saved from, with the same data files.
         // epochs and time_budget may be raised for the rest of the run (0: keep).
         // max_memory: as SeqTrainConfig::max_memory (not kept in checkpoints).
         static std::unique_ptr<SeqTrainer> resume(const std::string& checkpoint, std::size_t epochs, double time_budget,
-                                                  std::uint64_t max_memory = 0);
+                                                  std::uint64_t max_memory = 0, Communicator* comm = nullptr);
 
         const SeqTrainConfig& config() const { return config_; }
         SeqModel<float>& model() { return *model_; }
@@ -154,6 +164,8 @@ namespace xrnn::seq
         SeqTrainer() = default;
         void setup_data();
         void augment(); // x_ in place, see feature_noise / time_masks
+        void use(Communicator* comm); // before the first step
+        void check_same_run() const;
 
         SeqTrainConfig config_;
         Dataset train_, val_;
@@ -171,6 +183,9 @@ namespace xrnn::seq
         std::size_t best_epoch_ = 0;
         GradMonitor monitor_;
         std::string program_ = "xrnn-seq";
+        Communicator single_;
+        Communicator* comm_ = &single_;
+        std::vector<float> fused_; // with ranks: weighted gradients, loss, weight
     };
 }
 
