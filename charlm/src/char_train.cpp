@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -359,6 +360,8 @@ namespace xrnn
         // Stop and finish as one: a Ctrl-C reaches the ranks at different steps and only rank 0's
         // clock counts for --time-budget, so every step they vote (one tiny allreduce).
         bool stopping = false;
+        double step_seconds = 0, reduce_seconds = 0; // in train_step, and of that in its allreduce
+        comm_->take_reduce_seconds();
         auto decide = [&] {
             double votes[2] = {stop.load() ? 1.0 : 0.0, root && done() ? 1.0 : 0.0};
             if (parallel)
@@ -375,7 +378,10 @@ namespace xrnn
                 out << interrupted_line(step_, last_path, names);
                 return 130;
             }
+            const auto step_start = clock::now();
             const StepResult r = train_step();
+            step_seconds += std::chrono::duration<double>(clock::now() - step_start).count();
+            reduce_seconds += comm_->take_reduce_seconds();
             if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm))
             {
                 elapsed_ = now_elapsed();
@@ -419,6 +425,21 @@ namespace xrnn
         if (loss_n > 0 || step_ == step0)
             eval_and_save(true);
         out << summary_line(best_val_, best_step_, config_.out);
+        if (step_ > step0) // where a step's time goes (the data-parallel measurements read this line)
+        {
+            const double n = static_cast<double>(step_ - step0);
+            auto fmt_fixed = [](double v, int digits) {
+                char b[64];
+                std::snprintf(b, sizeof b, "%.*f", digits, v);
+                return std::string(b);
+            };
+            out << "steps: " << step_ - step0 << " in " << fmt_fixed(step_seconds, 1) << " s, "
+                << fmt_fixed(1000 * step_seconds / n, 1) << " ms per step";
+            if (parallel)
+                out << ", of which allreduce (and waiting for the slowest rank) " << fmt_fixed(1000 * reduce_seconds / n, 2)
+                    << " ms (" << fmt_fixed(100 * reduce_seconds / std::max(step_seconds, 1e-9), 1) << "%)";
+            out << "\n";
+        }
         return 0;
     }
 }
