@@ -15,11 +15,9 @@
 #include <xrnn/onnx/onnx_export.hpp>
 #endif
 
-#ifdef XRNN_HAVE_MPI
-#include <xrnn/dist/mpi_communicator.hpp>
-#endif
 
 #include "cli_checks.hpp"
+#include "job.hpp"
 #include "lead_line.hpp"
 #include "resume_flags.hpp"
 
@@ -110,18 +108,9 @@ namespace
 
 int main(int argc, char** argv)
 {
-    // Under mpirun (a build with -Dmpi=enabled), train is data parallel over the ranks
-    // (char_train.hpp); otherwise one process, and MPI is never touched.
-    xrnn::Communicator single;
-    xrnn::Communicator* comm = &single;
-#ifdef XRNN_HAVE_MPI
-    std::unique_ptr<xrnn::dist::MpiCommunicator> mpi;
-    if (xrnn::dist::launched_by_mpi())
-    {
-        mpi = std::make_unique<xrnn::dist::MpiCommunicator>(&argc, &argv);
-        comm = mpi.get();
-    }
-#endif
+    // under mpirun, train is data parallel over the ranks (char_train.hpp)
+    xrnn_cli::Job job(&argc, &argv);
+    xrnn::Communicator* comm = job.comm();
     CLI::App app{"xrnn-charlm: character-level language models with xrnn (RNN / GRU / LSTM)"};
     app.require_subcommand(1);
     // an option given twice takes the last value, so scripts can append overrides to a recipe
@@ -204,8 +193,8 @@ int main(int argc, char** argv)
 
     if (const int rc = xrnn_cli::parse(app, argc, argv, "xrnn-charlm"); rc >= 0)
     {
-        if (rc > 0 && comm->size() > 1) // MPI_Finalize would wait for the other ranks for ever
-            comm->abort(rc);
+        if (rc > 0) // the parse error is printed already
+            job.end_on_error("xrnn-charlm", "bad command line", rc);
         return rc;
     }
 
@@ -289,13 +278,7 @@ int main(int argc, char** argv)
     }
     catch (const std::exception& e)
     {
-        if (comm->size() > 1) // the other ranks would wait in a collective for ever: end the job
-        {
-            // one write, so the ranks' lines do not interleave
-            std::cerr << ("xrnn-charlm: rank " + std::to_string(comm->rank()) + ": error: " + with_flags(e.what()) + "\n")
-                      << std::flush;
-            comm->abort(2);
-        }
+        job.end_on_error("xrnn-charlm", with_flags(e.what()), 2);
         std::cerr << "xrnn-charlm: error: " << with_flags(e.what()) << "\n";
         return 2;
     }

@@ -13,15 +13,13 @@
 
 #include <CLI/CLI.hpp>
 
-#ifdef XRNN_HAVE_MPI
-#include <xrnn/dist/mpi_communicator.hpp>
-#endif
 
 #ifdef XRNN_HAVE_ONNX
 #include <xrnn/onnx/onnx_export.hpp>
 #endif
 
 #include "cli_checks.hpp"
+#include "job.hpp"
 #include "lead_line.hpp"
 #include "train_options.hpp"
 
@@ -49,18 +47,9 @@ namespace
 
 int main(int argc, char** argv)
 {
-    // Under mpirun (a build with -Dmpi=enabled), train is data parallel over the ranks
-    // (seq_train.hpp); otherwise one process, and MPI is never touched.
-    xrnn::Communicator single;
-    xrnn::Communicator* comm = &single;
-#ifdef XRNN_HAVE_MPI
-    std::unique_ptr<xrnn::dist::MpiCommunicator> mpi;
-    if (xrnn::dist::launched_by_mpi())
-    {
-        mpi = std::make_unique<xrnn::dist::MpiCommunicator>(&argc, &argv);
-        comm = mpi.get();
-    }
-#endif
+    // under mpirun, train is data parallel over the ranks (seq_train.hpp)
+    xrnn_cli::Job job(&argc, &argv);
+    xrnn::Communicator* comm = job.comm();
     CLI::App app{"xrnn-seq: recurrent sequence models on your own data (.npy list files or .npz)"};
     app.require_subcommand(1);
 
@@ -145,8 +134,8 @@ int main(int argc, char** argv)
 
     if (const int rc = xrnn_cli::parse(app, argc, argv, "xrnn-seq"); rc >= 0)
     {
-        if (rc > 0 && comm->size() > 1) // MPI_Finalize would wait for the other ranks for ever
-            comm->abort(rc);
+        if (rc > 0) // the parse error is printed already
+            job.end_on_error("xrnn-seq", "bad command line", rc);
         return rc;
     }
 
@@ -276,11 +265,7 @@ int main(int argc, char** argv)
     }
     catch (const std::exception& e)
     {
-        if (comm->size() > 1) // the other ranks would wait in a collective for ever: end the job
-        {
-            std::cerr << ("xrnn-seq: rank " + std::to_string(comm->rank()) + ": error: " + e.what() + "\n") << std::flush;
-            comm->abort(2);
-        }
+        job.end_on_error("xrnn-seq", e.what(), 2);
         std::cerr << "xrnn-seq: error: " << e.what() << "\n";
         return 2;
     }
