@@ -73,25 +73,7 @@ namespace xrnn
         // rank 0's flags and data, as JSON, against this rank's: a difference is named, field by field
         nlohmann::json mine = config_to_json(config_);
         mine["data_hash"] = data_hash_;
-        std::string text = mine.dump();
-        comm_->broadcast(text);
-        const nlohmann::json root = nlohmann::json::parse(text);
-        // every rank learns whether any differs, so none starts training alone
-        double differ = root == mine ? 0.0 : 1.0;
-        comm_->allreduce_sum(&differ, 1);
-        if (differ == 0)
-            return;
-        if (root == mine)
-            throw std::invalid_argument("rank " + std::to_string(comm_->rank()) + " stops: "
-                                        + std::to_string(static_cast<int>(differ)) + " other rank"
-                                        + (differ > 1 ? "s were" : " was") + " started with different flags or data");
-        std::string diff;
-        for (const auto& [key, value] : mine.items())
-            if (!root.contains(key) || root[key] != value)
-                diff += (diff.empty() ? "" : ", ") + key + " " + value.dump() + " (rank 0: "
-                        + (root.contains(key) ? root[key].dump() : "none") + ")";
-        throw std::invalid_argument("rank " + std::to_string(comm_->rank()) + " was started differently from rank 0: "
-                                    + diff + "; start every rank with the same flags and data");
+        check_same_as_root(*comm_, mine);
     }
 
     void CharTrainer::gather_state()

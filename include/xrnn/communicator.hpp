@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <stdexcept>
 #include <string>
 
 namespace xrnn
@@ -34,6 +35,33 @@ namespace xrnn
         // Seconds spent in allreduce_sum since the last call (the communication share of a step).
         virtual double take_reduce_seconds() { return 0; }
     };
+
+    // Every rank compares its configuration (a JSON object: flags and data hash) with rank 0's;
+    // all learn whether any differs, so none trains alone. The rank that differs throws naming the
+    // fields, the others throw saying another rank differs. Templated on the JSON type, as
+    // value_range.hpp, so the core includes no JSON library.
+    template <class Json>
+    void check_same_as_root(Communicator& comm, const Json& mine)
+    {
+        std::string text = mine.dump();
+        comm.broadcast(text);
+        const Json root = Json::parse(text);
+        double differ = root == mine ? 0.0 : 1.0;
+        comm.allreduce_sum(&differ, 1);
+        if (differ == 0)
+            return;
+        const std::string rank = "rank " + std::to_string(comm.rank());
+        if (root == mine)
+            throw std::invalid_argument(rank + " stops: " + std::to_string(static_cast<int>(differ)) + " other rank"
+                                        + (differ > 1 ? "s were" : " was") + " started with different flags or data");
+        std::string diff;
+        for (const auto& [key, value] : mine.items())
+            if (!root.contains(key) || root[key] != value)
+                diff += (diff.empty() ? "" : ", ") + key + " " + value.dump() + " (rank 0: "
+                        + (root.contains(key) ? root[key].dump() : "none") + ")";
+        throw std::invalid_argument(rank + " was started differently from rank 0: " + diff
+                                    + "; start every rank with the same flags and data");
+    }
 }
 
 #endif

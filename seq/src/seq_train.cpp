@@ -839,24 +839,7 @@ namespace xrnn::seq
         json mine = json::parse(config_json(config_));
         mine["data_hash"] = std::to_string(data_hash_);
         mine.erase("max_memory");
-        std::string text = mine.dump();
-        comm_->broadcast(text);
-        const json root = json::parse(text);
-        double differ = root == mine ? 0.0 : 1.0;
-        comm_->allreduce_sum(&differ, 1);
-        if (differ == 0)
-            return;
-        if (root == mine)
-            throw std::invalid_argument("rank " + std::to_string(comm_->rank()) + " stops: "
-                                        + std::to_string(static_cast<int>(differ)) + " other rank"
-                                        + (differ > 1 ? "s were" : " was") + " started with different flags or data");
-        std::string diff;
-        for (const auto& [key, value] : mine.items())
-            if (!root.contains(key) || root[key] != value)
-                diff += (diff.empty() ? "" : ", ") + key + " " + value.dump() + " (rank 0: "
-                        + (root.contains(key) ? root[key].dump() : "none") + ")";
-        throw std::invalid_argument("rank " + std::to_string(comm_->rank()) + " was started differently from rank 0: "
-                                    + diff + "; start every rank with the same flags and data");
+        check_same_as_root(*comm_, mine);
     }
 
     void SeqTrainer::check_memory() const
